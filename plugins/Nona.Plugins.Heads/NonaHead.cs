@@ -1,0 +1,75 @@
+using System.ComponentModel;
+using Nona.Abstractions;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Nona.Plugins.Heads;
+
+/// <summary>Options of the <c>nona</c> head.</summary>
+public sealed class NonaHeadOptions
+{
+    /// <summary>The similarity between a query and a neighbour.</summary>
+    [Description("l2 (paper), l1, dot or cos")]
+    public SimilarityKind Similarity { get; set; } = SimilarityKind.L2;
+
+    /// <summary>The learned attention mask.</summary>
+    [Description("SoftStep mask: none, s1 or s2, with its options (params, normalize)")]
+    [PluginKind(PluginKind.SoftStep)]
+    public PluginReference Softstep { get; set; } = new("s2");
+}
+
+/// <summary>Nearness of Neighbours Attention: a softmax over similarities to labelled neighbours.</summary>
+[NonaPlugin("nona", PluginKind.Head, Description = "NONA: softmax(Sim(Z, Z_N) + ln SoftStep) · y_N")]
+public sealed class NonaHeadFactory : PluginFactory<NonaHeadOptions, RegressionHead>
+{
+    /// <inheritdoc />
+    protected override RegressionHead Create(NonaHeadOptions options, PluginContext context)
+    {
+        var mask = context.Plugins.Create<SoftStepMask>(options.Softstep, context with { RecipeKey = context.RecipeKey + ".softstep" });
+        return new NonaHead(options.Similarity, mask);
+    }
+}
+
+/// <summary>
+/// ŷ = softmax_rows(S + ln mask(S̄)) · y_N with S = Sim(Z, Z_N) (docs/nona-spec: "NONA"). In training the batch is
+/// its own neighbour set and each point's self-similarity is −∞, so no point sees its own label.
+/// </summary>
+public sealed class NonaHead : RegressionHead
+{
+    private readonly SimilarityKind similarity;
+    private readonly SoftStepMask softstep;
+
+    /// <summary>Creates the head.</summary>
+    public NonaHead(SimilarityKind similarity, SoftStepMask softstep)
+        : base(nameof(NonaHead))
+    {
+        this.similarity = similarity;
+        this.softstep = softstep;
+        RegisterComponents();
+    }
+
+    /// <inheritdoc />
+    public override bool UsesNeighbours => true;
+
+    /// <inheritdoc />
+    public override Tensor forward(HeadInput input)
+    {
+        var neighbours = input.NeighbourEmbeddings ?? throw new InvalidOperationException("NONA needs neighbour embeddings");
+        var labels = input.NeighbourLabels ?? throw new InvalidOperationException("NONA needs neighbour labels");
+        using var scope = NewDisposeScope();
+        var z = input.Embeddings;
+        var sim = Similarity.Compute(similarity, z, neighbours); // (B, N)
+        sim = sim + softstep.call(new SoftStepInput(sim, z, input.ExcludeSelf));
+        if (input.ExcludeSelf)
+            sim = sim.masked_fill(eye(sim.shape[0], sim.shape[1], ScalarType.Bool, sim.device), double.NegativeInfinity);
+        return sim.softmax(1).matmul(labels).MoveToOuterDisposeScope(); // (B)
+    }
+
+    /// <inheritdoc />
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+            softstep.Dispose();
+        base.Dispose(disposing);
+    }
+}

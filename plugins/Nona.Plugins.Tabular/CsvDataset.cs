@@ -1,0 +1,84 @@
+using System.ComponentModel;
+using Nona.Abstractions;
+
+namespace Nona.Plugins.Tabular;
+
+/// <summary>Options of the <c>csv</c> dataset.</summary>
+public sealed class CsvOptions
+{
+    /// <summary>The table, relative to <c>data.root</c>.</summary>
+    [Description("CSV/TSV file, relative to data.root")]
+    public string Path { get; set; } = "";
+
+    /// <summary>Feature columns.</summary>
+    [Description("names of the numeric feature columns")]
+    public IList<string> Features { get; set; } = [];
+
+    /// <summary>Label column.</summary>
+    [Description("name of the numeric label column")]
+    public string Label { get; set; } = "";
+
+    /// <summary>Label transform.</summary>
+    [Description("none, log or log1p, applied to the label as it is read")]
+    public LabelTransform LabelTransform { get; set; } = LabelTransform.None;
+
+    /// <summary>Field separator; empty picks by file extension.</summary>
+    [Description("field separator (one character); empty: tab for .tsv, comma otherwise")]
+    public string Delimiter { get; set; } = "";
+
+    /// <summary>Bad-row policy.</summary>
+    [Description("fail or skip rows with unusable cells (skipped rows are counted and reported)")]
+    public BadRowPolicy OnBadRow { get; set; } = BadRowPolicy.Fail;
+}
+
+/// <summary>Numeric features and a label from a CSV/TSV table.</summary>
+[NonaPlugin("csv", PluginKind.Dataset, Description = "numeric feature columns and a label column from a CSV/TSV file")]
+public sealed class CsvDatasetFactory : PluginFactory<CsvOptions, IDataset>
+{
+    /// <inheritdoc />
+    protected override IDataset Create(CsvOptions options, PluginContext context)
+    {
+        var where = $"{context.RecipePath}: {context.RecipeKey}";
+        if (string.IsNullOrWhiteSpace(options.Path))
+            throw new NonaException($"{where}.path is required: the CSV file, relative to data.root");
+        if (options.Features.Count == 0)
+            throw new NonaException($"{where}.features must name at least one column");
+        if (string.IsNullOrWhiteSpace(options.Label))
+            throw new NonaException($"{where}.label is required: the label column's name");
+        if (options.Delimiter.Length > 1)
+            throw new NonaException($"{where}.delimiter must be one character (got '{options.Delimiter}')");
+        var path = System.IO.Path.GetFullPath(options.Path, context.DataRoot);
+        if (!File.Exists(path))
+            throw new NonaException($"{where}.path: file not found: {path}; check the path or point data.root at its folder (--set data.root=DIR)");
+        return new CsvDataset(options, path, context);
+    }
+}
+
+/// <summary>Reads the table through the host's table reader.</summary>
+public sealed class CsvDataset(CsvOptions options, string path, PluginContext context) : IDataset
+{
+    /// <inheritdoc />
+    public DatasetData Load(CancellationToken cancellationToken)
+    {
+        var table = context.Tables.Read(new TableRequest
+        {
+            Path = path,
+            DataRoot = context.DataRoot,
+            Delimiter = options.Delimiter.Length == 1 ? options.Delimiter[0] : null,
+            NumericColumns = [.. options.Features],
+            LabelColumn = options.Label,
+            LabelTransform = options.LabelTransform,
+            OnBadRow = options.OnBadRow,
+        });
+        var notes = table.SkippedRows == 0
+            ? []
+            : new[] { $"{path}: skipped {table.SkippedRows} bad row(s), e.g. {string.Join("; ", table.SkipReasons)}" };
+        return new DatasetData
+        {
+            Name = System.IO.Path.GetFileNameWithoutExtension(path),
+            Inputs = new VectorInputs(table.Numeric),
+            Labels = table.Labels,
+            Notes = notes,
+        };
+    }
+}

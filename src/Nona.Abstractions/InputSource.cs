@@ -1,0 +1,77 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Nona.Abstractions;
+
+/// <summary>
+/// The inputs of a dataset, materialised batch by batch. A backbone declares the <see cref="Modality"/> it accepts;
+/// the host checks the pair before any work starts.
+/// </summary>
+public abstract class InputSource
+{
+    /// <summary>Number of samples.</summary>
+    public abstract int Count { get; }
+
+    /// <summary>What the inputs are: <c>vector</c>, <c>image</c>, <c>text</c>, <c>audio</c>.</summary>
+    public abstract string Modality { get; }
+
+    /// <summary>Width of one input vector, or 0 when inputs are not fixed-width vectors.</summary>
+    public abstract long VectorDim { get; }
+
+    /// <summary>Builds the backbone's input for the samples at <paramref name="indices"/>, on <paramref name="device"/>.</summary>
+    public abstract InputBatch Batch(long[] indices, ScalarType dtype, Device device);
+
+    /// <summary>The raw inputs as vectors (for baselines on raw inputs), or null when they are not vectors.</summary>
+    public virtual double[][]? AsVectors() => null;
+}
+
+/// <summary>A batch of backbone input: values and, for sequences, an attention mask.</summary>
+/// <param name="Values">The input tensor, batch first.</param>
+/// <param name="Mask">1 where a sequence position holds data, 0 where it is padding; null for fixed-size inputs.</param>
+public sealed record InputBatch(Tensor Values, Tensor? Mask = null) : IDisposable
+{
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        Values.Dispose();
+        Mask?.Dispose();
+    }
+}
+
+/// <summary>Fixed-width numeric inputs (tabular data, synthetic targets): the <c>vector</c> modality.</summary>
+public sealed class VectorInputs : InputSource
+{
+    private readonly double[][] rows;
+
+    /// <summary>Wraps rows of equal width.</summary>
+    public VectorInputs(double[][] rows)
+    {
+        ArgumentNullException.ThrowIfNull(rows);
+        if (rows.Length > 0 && rows.Any(r => r.Length != rows[0].Length))
+            throw new ArgumentException("every row must have the same width", nameof(rows));
+        this.rows = rows;
+    }
+
+    /// <inheritdoc />
+    public override int Count => rows.Length;
+
+    /// <inheritdoc />
+    public override string Modality => "vector";
+
+    /// <inheritdoc />
+    public override long VectorDim => rows.Length == 0 ? 0 : rows[0].Length;
+
+    /// <inheritdoc />
+    public override InputBatch Batch(long[] indices, ScalarType dtype, Device device)
+    {
+        var width = (int)VectorDim;
+        var flat = new double[indices.Length * width];
+        for (var i = 0; i < indices.Length; i++)
+            Array.Copy(rows[indices[i]], 0, flat, i * width, width);
+        using var cpu = torch.tensor(flat, [indices.Length, width], ScalarType.Float64);
+        return new InputBatch(cpu.to(dtype, device));
+    }
+
+    /// <inheritdoc />
+    public override double[][] AsVectors() => rows;
+}

@@ -1,0 +1,59 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Nona.Abstractions;
+
+/// <summary>
+/// A backbone: maps a batch of inputs to pooled feature vectors (B, <see cref="OutputDim"/>). Its parameters are
+/// trained with the rest of the model unless the backbone freezes them itself.
+/// </summary>
+public abstract class FeatureExtractor(string name) : nn.Module<InputBatch, Tensor>(name)
+{
+    /// <summary>Width of the pooled feature vector.</summary>
+    public abstract long OutputDim { get; }
+
+    /// <summary>The input modality this backbone accepts (see <see cref="InputSource.Modality"/>).</summary>
+    public abstract string Modality { get; }
+}
+
+/// <summary>The MLP between backbone and head: (B, in) → (B, <see cref="OutputDim"/>), the embedding the head sees.</summary>
+public abstract class Projector(string name) : nn.Module<Tensor, Tensor>(name)
+{
+    /// <summary>Width of the embedding.</summary>
+    public abstract long OutputDim { get; }
+}
+
+/// <summary>
+/// A trainable regression head: maps embeddings (B, d) to predictions (B) of labels scaled to [0, 1].
+/// </summary>
+public abstract class RegressionHead(string name) : nn.Module<HeadInput, Tensor>(name)
+{
+    /// <summary>
+    /// True when predictions are computed from labelled neighbours (NONA). The host then passes the batch itself
+    /// as neighbours in training (<see cref="HeadInput.ExcludeSelf"/> true) and the training split's embeddings at
+    /// evaluation.
+    /// </summary>
+    public virtual bool UsesNeighbours => false;
+}
+
+/// <summary>What a head sees.</summary>
+/// <param name="Embeddings">Query embeddings Z, (B, d).</param>
+/// <param name="NeighbourEmbeddings">Neighbour embeddings Z_N, (N, d); the batch itself in training.</param>
+/// <param name="NeighbourLabels">Neighbour labels y_N, (N), scaled to [0, 1].</param>
+/// <param name="ExcludeSelf">True in training, where Z_N = Z and each point must not see its own label.</param>
+public sealed record HeadInput(Tensor Embeddings, Tensor? NeighbourEmbeddings, Tensor? NeighbourLabels, bool ExcludeSelf);
+
+/// <summary>
+/// NONA's learned attention mask: returns ln(mask) for a similarity matrix, added to it before the softmax
+/// (see docs/nona-spec: <c>S ← S + ln(mask(S̄))</c>). Entries may be −∞ but never a whole row, and gradients
+/// must stay finite.
+/// </summary>
+public abstract class SoftStepMask(string name) : nn.Module<SoftStepInput, Tensor>(name)
+{
+}
+
+/// <summary>What a SoftStep mask sees.</summary>
+/// <param name="Similarity">S = Sim(Z, Z_N), (B, N), before any self-masking.</param>
+/// <param name="Embeddings">The query embeddings Z, (B, d), for pointwise parameters.</param>
+/// <param name="ExcludeSelf">True in training (Z_N = Z): the diagonal is the point itself.</param>
+public sealed record SoftStepInput(Tensor Similarity, Tensor Embeddings, bool ExcludeSelf);

@@ -1,0 +1,34 @@
+using TorchSharp;
+
+namespace Nona.Abstractions;
+
+/// <summary>What the host tells a factory about the run it is creating a product for.</summary>
+public sealed record PluginContext
+{
+    /// <summary>
+    /// Width of this product's input: the dataset's vector size for a backbone, the backbone's output for a
+    /// projector, the embedding size for a head or SoftStep, 0 for a dataset.
+    /// </summary>
+    public long InputDim { get; init; }
+
+    /// <summary>Floating type of parameters and activations (float32 by default, float64 as an option).</summary>
+    public torch.ScalarType DType { get; init; } = torch.ScalarType.Float32;
+
+    /// <summary>The folder every dataset path resolves against (the recipe's <c>data.root</c>).</summary>
+    public string DataRoot { get; init; } = ".";
+
+    /// <summary>The recipe file, for messages that name it.</summary>
+    public string RecipePath { get; init; } = "";
+
+    /// <summary>The dotted recipe key this product was configured at (e.g. <c>datasets[0]</c>), for messages.</summary>
+    public string RecipeKey { get; init; } = "";
+
+    /// <summary>The run's base seed.</summary>
+    public int Seed { get; init; }
+
+    /// <summary>Reads CSV/TSV tables (the one table reader every dataset uses).</summary>
+    public required ITableReader Tables { get; init; }
+
+    /// <summary>Creates plugins that options reference.</summary>
+    public required IPluginResolver Plugins { get; init; }
+}

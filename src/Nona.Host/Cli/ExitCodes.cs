@@ -1,0 +1,17 @@
+namespace Nona.Host.Cli;
+
+/// <summary>The process exit codes.</summary>
+internal static class ExitCodes
+{
+    /// <summary>Success.</summary>
+    public const int Ok = 0;
+
+    /// <summary>A run or data problem (bad data file, failed run).</summary>
+    public const int Failed = 1;
+
+    /// <summary>A usage or recipe problem: nothing was run or written.</summary>
+    public const int BadRecipe = 2;
+
+    /// <summary>Interrupted by Ctrl+C.</summary>
+    public const int Interrupted = 130;
+}

@@ -1,0 +1,70 @@
+using System.CommandLine;
+using Nona.Abstractions;
+using Nona.Host.Cli;
+using Nona.Host.Recipes;
+using Spectre.Console;
+
+namespace Nona.Host;
+
+/// <summary>The <c>nona</c> command line.</summary>
+internal static class Program
+{
+    private static int Main(string[] args)
+    {
+        var console = AnsiConsole.Console;
+        if (!console.Profile.Capabilities.Interactive)
+            console.Profile.Width = 200; // logs and pipes: do not wrap result lines at 80 columns
+        var recipe = new Argument<string>("recipe") { Description = "the recipe file (YAML)" };
+        var output = new Option<string?>("--out") { Description = "run folder (default: runs/<recipe>-<timestamp>)" };
+        var set = new Option<string[]>("--set") { Description = "override a recipe key: KEY=VALUE (e.g. training.batch_size=64, heads[1].similarity=cos)", AllowMultipleArgumentsPerToken = false };
+        var plugins = new Option<string[]>("--plugins") { Description = "an extra plugin folder (repeatable)" };
+
+        var run = new Command("run", "train and evaluate every head of a recipe on every dataset and split") { recipe, output, set, plugins };
+        run.SetAction(r => Guard(console, () => RunCommand.Execute(r.GetValue(recipe)!, r.GetValue(output), r.GetValue(set) ?? [], r.GetValue(plugins) ?? [], console)));
+
+        var validate = new Command("validate", "check a recipe without running it") { recipe, set, plugins };
+        validate.SetAction(r => Guard(console, () =>
+        {
+            var (loaded, _) = HostSetup.Recipe(r.GetValue(recipe)!, r.GetValue(set) ?? [], HostSetup.Catalog(r.GetValue(plugins) ?? []));
+            console.MarkupLineInterpolated($"[green]ok[/]: {loaded.Path}: {loaded.Datasets.Count} dataset(s), {loaded.Heads.Count} head(s), {loaded.Evaluation.Splits} split(s)");
+            return ExitCodes.Ok;
+        }));
+
+        var list = new Command("plugins", "list every discovered plugin with its options") { plugins };
+        list.SetAction(r => Guard(console, () => PluginsCommand.Execute(r.GetValue(plugins) ?? [], console)));
+
+        var root = new RootCommand("nona: supervised fine-tuning with Nearness of Neighbours Attention (NONA) heads") { run, validate, list };
+        return root.Parse(args).Invoke();
+    }
+
+    /// <summary>Turns user-fixable errors into one line each and an exit code; never a stack trace for those.</summary>
+    private static int Guard(IAnsiConsole console, Func<int> command)
+    {
+        try
+        {
+            return command();
+        }
+        catch (RecipeException e)
+        {
+            foreach (var line in e.Lines)
+                Console.Error.WriteLine(line);
+            return ExitCodes.BadRecipe;
+        }
+        catch (OperationCanceledException)
+        {
+            Console.Error.WriteLine("interrupted: results.csv holds the splits that finished");
+            return ExitCodes.Interrupted;
+        }
+        catch (NonaException e)
+        {
+            Console.Error.WriteLine($"error: {e.Message}");
+            return e is DataFormatException ? ExitCodes.Failed : ExitCodes.BadRecipe;
+        }
+        catch (Exception e) when (Environment.GetEnvironmentVariable("NONA_DEBUG") is null)
+        {
+            console.WriteLine();
+            Console.Error.WriteLine($"internal error: {e.GetType().Name}: {e.Message.ReplaceLineEndings(" ")} (rerun with NONA_DEBUG=1 for the stack trace, and please report it)");
+            return ExitCodes.Failed;
+        }
+    }
+}

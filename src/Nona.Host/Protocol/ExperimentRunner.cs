@@ -1,0 +1,166 @@
+using System.Diagnostics;
+using Nona.Abstractions;
+using Nona.Host.Output;
+using Nona.Host.Recipes;
+using Nona.Host.Torch;
+using TorchSharp;
+
+namespace Nona.Host.Protocol;
+
+/// <summary>
+/// The paper's protocol over every dataset of a recipe: for each seeded split, train each head from a fresh
+/// initialisation, evaluate it (and its two-stage k-NN), fit the raw-input baselines, and hand rows to the output.
+/// </summary>
+internal sealed class ExperimentRunner(Recipe recipe, PluginBuilder builder, IRunObserver observer, RunOutput output)
+{
+    private readonly Placement placement = new(
+        DeviceSelector.Resolve(recipe.Training.Device),
+        recipe.Training.Dtype == FloatType.Float64 ? torch.ScalarType.Float64 : torch.ScalarType.Float32);
+
+    /// <summary>Loads every dataset (before any training, so bad data fails fast and writes nothing).</summary>
+    public IReadOnlyList<(string Name, DatasetData Data)> LoadDatasets(CancellationToken cancellationToken)
+    {
+        var loaded = new List<(string, DatasetData)>();
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var spec in recipe.Datasets)
+        {
+            var dataset = builder.Create<IDataset>(spec, builder.Context(spec.Key, 0, placement.DType));
+            var data = dataset.Load(cancellationToken);
+            var name = spec.HasLabel ? spec.Label : data.Name;
+            if (!names.Add(name))
+                throw new NonaException($"{recipe.Path}: {spec.Key}: a dataset named '{name}' is already in this recipe; give this one a distinct 'label:'");
+            loaded.Add((name, data));
+        }
+
+        return loaded;
+    }
+
+    /// <summary>Runs the protocol on each dataset; results are written after every split.</summary>
+    public void Run(IReadOnlyList<(string Name, DatasetData Data)> datasets, CancellationToken cancellationToken)
+    {
+        if (recipe.Training.Threads > 0)
+            torch.set_num_threads(recipe.Training.Threads);
+        output.Device = placement.Device.ToString();
+        foreach (var (name, data) in datasets)
+        {
+            var clock = Stopwatch.StartNew();
+            foreach (var note in data.Notes)
+                observer.Note(note);
+            RunDataset(name, data, cancellationToken);
+            output.DatasetTime(name, clock.Elapsed);
+        }
+    }
+
+    private void RunDataset(string name, DatasetData data, CancellationToken cancellationToken)
+    {
+        var evaluation = recipe.Evaluation;
+        var minimum = (int)Math.Ceiling(3 / ((1 - evaluation.TestFraction) * (1 - evaluation.ValFraction))) + 2;
+        if (data.Labels.Length < minimum)
+            throw new NonaException($"{recipe.Path}: dataset '{name}' has {data.Labels.Length} rows; the protocol needs at least {minimum} so every split has 3 training points");
+        var surface = evaluation.Surfaces && data.Inputs.VectorDim == 2 && data.Inputs.AsVectors() is not null ? new SurfacePanels(name, data) : null;
+        observer.DatasetStarted(name, data.Labels.Length, evaluation.Splits * recipe.Heads.Count);
+        for (var k = 0; k < evaluation.Splits; k++)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var seed = recipe.Seed + k;
+            var split = DataSplit.Make(data.Labels, seed, evaluation);
+            var scaler = LabelScaler.Fit(data.Labels, split.Train);
+            var scaled = data.Labels.Select(scaler.Scale).ToArray();
+            var context = new SplitContext(name, data, k, seed, split, scaler, scaled, k == 0 ? surface : null);
+            foreach (var head in recipe.Heads)
+                RunHead(head, context);
+            RunBaselines(context);
+            output.WriteResults();
+        }
+
+        if (surface is not null)
+            output.AddSurfaces(surface);
+    }
+
+    private void RunHead(PluginSpec headSpec, SplitContext s)
+    {
+        torch.manual_seed(s.Seed); // same seed ⇒ same initialisation and the same numbers
+        var backbone = builder.Create<FeatureExtractor>(recipe.Backbone, builder.Context(recipe.Backbone.Key, s.Data.Inputs.VectorDim, placement.DType));
+        if (backbone.Modality != s.Data.Inputs.Modality)
+            throw new NonaException($"{recipe.Path}: backbone '{recipe.Backbone.Plugin.Name}' reads {backbone.Modality} inputs but dataset '{s.Name}' has {s.Data.Inputs.Modality} inputs; choose a matching backbone");
+        var projector = builder.Create<Projector>(recipe.Projector, builder.Context(recipe.Projector.Key, backbone.OutputDim, placement.DType));
+        var head = builder.Create<RegressionHead>(headSpec, builder.Context(headSpec.Key, projector.OutputDim, placement.DType));
+        using var model = placement.Place(new RegressionModel(backbone, projector, head));
+
+        var method = headSpec.Label;
+        var clock = Stopwatch.StartNew();
+        var neighbourRows = recipe.Evaluation.Neighbours == NeighbourSet.TrainVal ? [.. s.Split.Train, .. s.Split.Val] : s.Split.Train;
+        var trainer = new Trainer(recipe.Training, placement)
+        {
+            EpochDone = (epoch, val) => observer.EpochDone(s.Name, s.Index, method, epoch, val),
+        };
+        var outcome = trainer.Train(model, s.Data.Inputs, s.Scaled, s.Split, neighbourRows, s.Seed);
+
+        using var bank = model.UsesNeighbours ? Trainer.Bank(model, s.Data.Inputs, s.Scaled, neighbourRows, placement) : null;
+        using var zVal = Inference.Embeddings(model, s.Data.Inputs, s.Split.Val, placement);
+        using var zTest = Inference.Embeddings(model, s.Data.Inputs, s.Split.Test, placement);
+        var row = s.Row(method, Inference.Predict(model, zVal, bank), Inference.Predict(model, zTest, bank));
+        output.Add(row, clock.Elapsed);
+        observer.MethodDone(row, outcome);
+        s.Surface?.Add(method, grid => Grid(model, grid, bank));
+        if (recipe.Evaluation.SaveModels)
+            output.SaveModel(s.Name, s.Index, method, model, bank, s.Scaler, outcome);
+
+        if (recipe.Evaluation.TwoStage)
+        {
+            clock.Restart();
+            using var zTrain = Inference.Embeddings(model, s.Data.Inputs, s.Split.Train, placement);
+            var knn = NewKnn(projector.OutputDim);
+            knn.Fit(Placement.ToRows(zTrain), [.. s.Split.Train.Select(i => s.Scaled[i])]);
+            var twoStage = s.Row($"{method}+knn", knn.Predict(Placement.ToRows(zVal)), knn.Predict(Placement.ToRows(zTest)));
+            output.Add(twoStage, clock.Elapsed, knn.Describe());
+            observer.MethodDone(twoStage, null);
+            s.Surface?.Add($"{method}+knn", grid =>
+            {
+                using var z = Inference.Embeddings(model, grid, [.. Enumerable.Range(0, grid.Count)], placement);
+                return knn.Predict(Placement.ToRows(z));
+            });
+        }
+    }
+
+    private double[] Grid(RegressionModel model, InputSource grid, NeighbourBank? bank)
+    {
+        using var z = Inference.Embeddings(model, grid, [.. Enumerable.Range(0, grid.Count)], placement);
+        return Inference.Predict(model, z, bank);
+    }
+
+    private void RunBaselines(SplitContext s)
+    {
+        if (recipe.Evaluation.Baselines.Count == 0 || s.Data.Inputs.AsVectors() is not { } raw)
+            return;
+        var trainX = s.Split.Train.Select(i => raw[i]).ToArray();
+        var trainY = s.Split.Train.Select(i => s.Scaled[i]).ToArray();
+        foreach (var baseline in recipe.Evaluation.Baselines.Distinct())
+        {
+            var clock = Stopwatch.StartNew();
+            var (method, regressor) = baseline == Baseline.Linear
+                ? ("linear", builder.Create<IRegressor>(new PluginReference("linear"), builder.Context("evaluation.baselines", raw[0].Length, placement.DType)))
+                : ("knn-raw", NewKnn(raw[0].Length));
+            regressor.Fit(trainX, trainY);
+            var row = s.Row(method, regressor.Predict([.. s.Split.Val.Select(i => raw[i])]), regressor.Predict([.. s.Split.Test.Select(i => raw[i])]));
+            output.Add(row, clock.Elapsed, regressor.Describe());
+            observer.MethodDone(row, null);
+            s.Surface?.Add(method, grid => regressor.Predict(grid.AsVectors()!));
+        }
+    }
+
+    private IRegressor NewKnn(long width) =>
+        builder.Create<IRegressor>(recipe.Evaluation.Knn, builder.Context("evaluation.knn", width, placement.DType));
+
+    /// <summary>Everything about one split that the methods share.</summary>
+    private sealed record SplitContext(string Name, DatasetData Data, int Index, int Seed, DataSplit Split, LabelScaler Scaler, double[] Scaled, SurfacePanels? Surface)
+    {
+        public ResultRow Row(string method, double[] valPredictions, double[] testPredictions)
+        {
+            var valMse = Inference.Mse(valPredictions, [.. Split.Val.Select(i => Scaled[i])]);
+            var testMse = Inference.Mse(testPredictions, [.. Split.Test.Select(i => Scaled[i])]);
+            var ownUnits = Inference.Mse([.. testPredictions.Select(Scaler.Unscale)], [.. Split.Test.Select(i => Data.Labels[i])]);
+            return new ResultRow(Name, method, Index, valMse, testMse, ownUnits);
+        }
+    }
+}
