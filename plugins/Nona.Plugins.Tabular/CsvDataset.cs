@@ -14,9 +14,9 @@ public sealed class CsvOptions
     [Description("names of the numeric feature columns")]
     public IList<string> Features { get; set; } = [];
 
-    /// <summary>Label column.</summary>
-    [Description("name of the numeric label column")]
-    public string Label { get; set; } = "";
+    /// <summary>The label column (<c>label:</c> itself names the dataset in results, as for every plugin).</summary>
+    [Description("name of the numeric label column to predict")]
+    public string Target { get; set; } = "";
 
     /// <summary>Label transform.</summary>
     [Description("none, log or log1p, applied to the label as it is read")]
@@ -43,8 +43,8 @@ public sealed class CsvDatasetFactory : PluginFactory<CsvOptions, IDataset>
             throw new NonaException($"{where}.path is required: the CSV file, relative to data.root");
         if (options.Features.Count == 0)
             throw new NonaException($"{where}.features must name at least one column");
-        if (string.IsNullOrWhiteSpace(options.Label))
-            throw new NonaException($"{where}.label is required: the label column's name");
+        if (string.IsNullOrWhiteSpace(options.Target))
+            throw new NonaException($"{where}.target is required: the name of the label column to predict");
         if (options.Delimiter.Length > 1)
             throw new NonaException($"{where}.delimiter must be one character (got '{options.Delimiter}')");
         var path = System.IO.Path.GetFullPath(options.Path, context.DataRoot);
@@ -66,7 +66,7 @@ public sealed class CsvDataset(CsvOptions options, string path, PluginContext co
             DataRoot = context.DataRoot,
             Delimiter = options.Delimiter.Length == 1 ? options.Delimiter[0] : null,
             NumericColumns = [.. options.Features],
-            LabelColumn = options.Label,
+            LabelColumn = options.Target,
             LabelTransform = options.LabelTransform,
             OnBadRow = options.OnBadRow,
         });

@@ -14,16 +14,26 @@ internal static class Program
         var console = AnsiConsole.Console;
         if (!console.Profile.Capabilities.Interactive)
             console.Profile.Width = 200; // logs and pipes: do not wrap result lines at 80 columns
+        return NonaCli.Run(args, console, Console.Error);
+    }
+}
+
+/// <summary>The commands, callable in-process (tests) with their own console and error writer.</summary>
+internal static class NonaCli
+{
+    /// <summary>Parses <paramref name="args"/> and runs the command; returns the exit code.</summary>
+    public static int Run(string[] args, IAnsiConsole console, TextWriter errors)
+    {
         var recipe = new Argument<string>("recipe") { Description = "the recipe file (YAML)" };
         var output = new Option<string?>("--out") { Description = "run folder (default: runs/<recipe>-<timestamp>)" };
         var set = new Option<string[]>("--set") { Description = "override a recipe key: KEY=VALUE (e.g. training.batch_size=64, heads[1].similarity=cos)", AllowMultipleArgumentsPerToken = false };
         var plugins = new Option<string[]>("--plugins") { Description = "an extra plugin folder (repeatable)" };
 
         var run = new Command("run", "train and evaluate every head of a recipe on every dataset and split") { recipe, output, set, plugins };
-        run.SetAction(r => Guard(console, () => RunCommand.Execute(r.GetValue(recipe)!, r.GetValue(output), r.GetValue(set) ?? [], r.GetValue(plugins) ?? [], console)));
+        run.SetAction(r => Guard(console, errors, () => RunCommand.Execute(r.GetValue(recipe)!, r.GetValue(output), r.GetValue(set) ?? [], r.GetValue(plugins) ?? [], console)));
 
         var validate = new Command("validate", "check a recipe without running it") { recipe, set, plugins };
-        validate.SetAction(r => Guard(console, () =>
+        validate.SetAction(r => Guard(console, errors, () =>
         {
             var (loaded, _) = HostSetup.Recipe(r.GetValue(recipe)!, r.GetValue(set) ?? [], HostSetup.Catalog(r.GetValue(plugins) ?? []));
             console.MarkupLineInterpolated($"[green]ok[/]: {loaded.Path}: {loaded.Datasets.Count} dataset(s), {loaded.Heads.Count} head(s), {loaded.Evaluation.Splits} split(s)");
@@ -31,14 +41,22 @@ internal static class Program
         }));
 
         var list = new Command("plugins", "list every discovered plugin with its options") { plugins };
-        list.SetAction(r => Guard(console, () => PluginsCommand.Execute(r.GetValue(plugins) ?? [], console)));
+        list.SetAction(r => Guard(console, errors, () => PluginsCommand.Execute(r.GetValue(plugins) ?? [], console)));
 
         var root = new RootCommand("nona: supervised fine-tuning with Nearness of Neighbours Attention (NONA) heads") { run, validate, list };
-        return root.Parse(args).Invoke();
+        var parsed = root.Parse(args);
+        if (parsed.Errors.Count > 0)
+        {
+            foreach (var error in parsed.Errors)
+                errors.WriteLine($"usage: {error.Message} (see nona --help)");
+            return ExitCodes.BadRecipe;
+        }
+
+        return parsed.Invoke();
     }
 
     /// <summary>Turns user-fixable errors into one line each and an exit code; never a stack trace for those.</summary>
-    private static int Guard(IAnsiConsole console, Func<int> command)
+    private static int Guard(IAnsiConsole console, TextWriter errors, Func<int> command)
     {
         try
         {
@@ -47,23 +65,23 @@ internal static class Program
         catch (RecipeException e)
         {
             foreach (var line in e.Lines)
-                Console.Error.WriteLine(line);
+                errors.WriteLine(line);
             return ExitCodes.BadRecipe;
         }
         catch (OperationCanceledException)
         {
-            Console.Error.WriteLine("interrupted: results.csv holds the splits that finished");
+            errors.WriteLine("interrupted: results.csv holds the splits that finished");
             return ExitCodes.Interrupted;
         }
         catch (NonaException e)
         {
-            Console.Error.WriteLine($"error: {e.Message}");
+            errors.WriteLine($"error: {e.Message}");
             return e is DataFormatException ? ExitCodes.Failed : ExitCodes.BadRecipe;
         }
         catch (Exception e) when (Environment.GetEnvironmentVariable("NONA_DEBUG") is null)
         {
             console.WriteLine();
-            Console.Error.WriteLine($"internal error: {e.GetType().Name}: {e.Message.ReplaceLineEndings(" ")} (rerun with NONA_DEBUG=1 for the stack trace, and please report it)");
+            errors.WriteLine($"internal error: {e.GetType().Name}: {e.Message.ReplaceLineEndings(" ")} (rerun with NONA_DEBUG=1 for the stack trace, and please report it)");
             return ExitCodes.Failed;
         }
     }

@@ -58,7 +58,7 @@ public abstract class SoftStepBase : SoftStepMask
     /// S̄: S min–max normalised per row to [0, 1]. A row whose max equals its min normalises to 1 everywhere
     /// (nothing is rejected) rather than 0/0.
     /// </summary>
-    internal static Tensor NormalizeRows(Tensor sim, bool excludeDiagonal)
+    public static Tensor NormalizeRows(Tensor sim, bool excludeDiagonal)
     {
         Tensor min, max;
         if (excludeDiagonal)

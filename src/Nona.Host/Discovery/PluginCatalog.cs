@@ -47,6 +47,26 @@ internal sealed class PluginCatalog
         }
     }
 
+    // Reads only the metadata tables: native libraries and unrelated assemblies in a plugin folder are never loaded.
+    // A managed image that cannot be read is reported rather than skipped: it is most likely a broken plugin.
+    private bool ReferencesAbstractions(string path)
+    {
+        try
+        {
+            using var stream = File.OpenRead(path);
+            using var pe = new PEReader(stream);
+            if (!pe.HasMetadata)
+                return false;
+            var reader = pe.GetMetadataReader();
+            return reader.AssemblyReferences.Any(h => reader.GetString(reader.GetAssemblyReference(h).Name) == "Nona.Abstractions");
+        }
+        catch (Exception e) when (e is BadImageFormatException or IOException or InvalidOperationException)
+        {
+            loadErrors.Add($"{path}: not a readable .NET assembly ({e.Message.ReplaceLineEndings(" ")}); rebuild or remove it");
+            return false;
+        }
+    }
+
     /// <summary>The plugin of <paramref name="kind"/> named <paramref name="name"/>, or null.</summary>
     public PluginEntry? Find(PluginKind kind, string name) => entries.GetValueOrDefault((kind, name));
 
@@ -81,23 +101,5 @@ internal sealed class PluginCatalog
         }
 
         entries[key] = new PluginEntry(metadata.Name, metadata.Kind, metadata.Description, factory, source);
-    }
-
-    // Reads only the metadata tables: native libraries and unrelated assemblies in a plugin folder are never loaded.
-    private static bool ReferencesAbstractions(string path)
-    {
-        try
-        {
-            using var stream = File.OpenRead(path);
-            using var pe = new PEReader(stream);
-            if (!pe.HasMetadata)
-                return false;
-            var reader = pe.GetMetadataReader();
-            return reader.AssemblyReferences.Any(h => reader.GetString(reader.GetAssemblyReference(h).Name) == "Nona.Abstractions");
-        }
-        catch (BadImageFormatException)
-        {
-            return false;
-        }
     }
 }

@@ -30,10 +30,7 @@ internal sealed class Trainer(TrainingOptions options, Placement placement)
     /// <param name="seed">The split's seed: batch order.</param>
     public TrainingOutcome Train(RegressionModel model, InputSource inputs, double[] scaledLabels, DataSplit split, int[] neighbourRows, int seed)
     {
-        var parameters = model.parameters().Where(p => p.requires_grad).ToList();
-        using var optimizer = options.Optimizer == OptimizerKind.AdamW
-            ? (optim.Optimizer)optim.AdamW(parameters, options.Lr, weight_decay: options.WeightDecay)
-            : optim.Adam(parameters, options.Lr, weight_decay: options.WeightDecay);
+        using var optimizer = CreateOptimizer(model);
         var random = new Random(seed);
         var valTargets = split.Val.Select(i => scaledLabels[i]).ToArray();
         var best = Snapshot(model);
@@ -74,7 +71,17 @@ internal sealed class Trainer(TrainingOptions options, Placement placement)
         return new TrainingOutcome(epoch, bestEpoch, bestMse);
     }
 
-    private void Step(RegressionModel model, optim.Optimizer optimizer, InputSource inputs, double[] scaledLabels, long[] batch)
+    /// <summary>The recipe's optimiser over the model's trainable parameters.</summary>
+    public optim.Optimizer CreateOptimizer(RegressionModel model)
+    {
+        var parameters = model.parameters().Where(p => p.requires_grad).ToList();
+        return options.Optimizer == OptimizerKind.AdamW
+            ? optim.AdamW(parameters, options.Lr, weight_decay: options.WeightDecay)
+            : optim.Adam(parameters, options.Lr, weight_decay: options.WeightDecay);
+    }
+
+    /// <summary>One optimiser step on <paramref name="batch"/>; returns the batch's loss before the update.</summary>
+    public double Step(RegressionModel model, optim.Optimizer optimizer, InputSource inputs, double[] scaledLabels, long[] batch)
     {
         using var scope = NewDisposeScope();
         using var input = inputs.Batch(batch, placement.DType, placement.Device);
@@ -86,6 +93,7 @@ internal sealed class Trainer(TrainingOptions options, Placement placement)
         optimizer.zero_grad();
         loss.backward();
         optimizer.step();
+        return loss.ToDouble();
     }
 
     private double ValidationMse(RegressionModel model, InputSource inputs, double[] scaledLabels, int[] val, int[] neighbourRows, double[] targets)

@@ -26,8 +26,7 @@ internal static class RecipeLoader
 
         var root = Parse(path, problems);
         problems.ThrowIfAny();
-        SetOverrides.Apply(root!, overrides, problems);
-        problems.ThrowIfAny();
+        SetOverrides.Apply(root!, overrides, problems); // a bad --set is reported with the recipe's other problems
 
         var recipeFolder = Path.GetDirectoryName(Path.GetFullPath(path))!;
         foreach (var (keyNode, _) in root!.Children)
@@ -83,12 +82,36 @@ internal static class RecipeLoader
             problems.Add(e.Start, $"YAML syntax error: {message}");
             return null;
         }
+        catch (InvalidOperationException)
+        {
+            // Some malformed inputs make YamlDotNet's scanner fail without a position: find where scanning stops.
+            problems.Add(LastReadableMark(path), "YAML syntax error: the file cannot be parsed from here (check brackets, quotes and indentation)");
+            return null;
+        }
         catch (ArgumentException e)
         {
             // YamlDotNet reports a repeated key as an ArgumentException from its dictionary.
             problems.Add(Mark.Empty, $"a key is repeated in one mapping ({e.Message}); write each key once");
             return null;
         }
+    }
+
+    private static Mark LastReadableMark(string path)
+    {
+        var last = Mark.Empty;
+        try
+        {
+            using var reader = File.OpenText(path);
+            var scanner = new Scanner(reader);
+            while (scanner.MoveNext())
+                last = scanner.Current!.End;
+        }
+        catch (Exception e) when (e is YamlException or InvalidOperationException)
+        {
+            // `last` is the end of the last token that scanned.
+        }
+
+        return last;
     }
 
     private static void AddPluginFolders(YamlMappingNode root, string recipeFolder, PluginCatalog catalog, RecipeProblems problems)

@@ -1,0 +1,52 @@
+using Nona.Host.Protocol;
+using Nona.Host.Recipes;
+using Xunit;
+
+namespace Nona.Tests.Protocol;
+
+public sealed class SplitAndBatchTests
+{
+    [Fact]
+    public void Splits_partition_the_rows_with_the_protocol_shares_and_repeat_for_a_seed()
+    {
+        var labels = Enumerable.Range(0, 1000).Select(i => i * 0.001).ToArray();
+        var split = DataSplit.Make(labels, seed: 3, new EvaluationOptions());
+        Assert.Equal(200, split.Test.Length); // 20 % test
+        Assert.Equal(120, split.Val.Length); // 15 % of the 800 development rows
+        Assert.Equal(680, split.Train.Length);
+        Assert.Equal(Enumerable.Range(0, 1000), split.Train.Concat(split.Val).Concat(split.Test).Order());
+        Assert.Equal(split.Test, DataSplit.Make(labels, seed: 3, new EvaluationOptions()).Test);
+        Assert.NotEqual(split.Test, DataSplit.Make(labels, seed: 4, new EvaluationOptions()).Test);
+    }
+
+    [Fact]
+    public void Stratified_splits_spread_every_label_bin_over_the_test_split()
+    {
+        var labels = Enumerable.Range(0, 500).Select(i => (double)i).ToArray();
+        var split = DataSplit.Make(labels, seed: 1, new EvaluationOptions { Stratify = true, StratifyBins = 5 });
+        var perBin = split.Test.GroupBy(i => i / 100).Select(g => g.Count()).ToArray();
+        Assert.Equal(5, perBin.Length);
+        Assert.All(perBin, count => Assert.Equal(20, count));
+    }
+
+    [Theory]
+    [InlineData(66, 32, new[] { 32, 34 })] // a last batch of 2 joins the previous one
+    [InlineData(67, 32, new[] { 32, 32, 3 })]
+    [InlineData(64, 32, new[] { 32, 32 })]
+    public void Batches_merge_a_last_batch_of_fewer_than_three(int rows, int batchSize, int[] sizes)
+    {
+        var batches = BatchPlan.Epoch([.. Enumerable.Range(0, rows)], batchSize, new Random(0));
+        Assert.Equal(sizes, batches.Select(b => b.Length));
+        Assert.Equal(Enumerable.Range(0, rows).Select(i => (long)i), batches.SelectMany(b => b).Order());
+    }
+
+    [Fact]
+    public void Label_scaler_maps_the_training_range_to_zero_one()
+    {
+        var scaler = LabelScaler.Fit([5, 1, 9, 3], [0, 1, 3]);
+        Assert.Equal(0.5, scaler.Scale(3));
+        Assert.Equal(0.0, scaler.Scale(1));
+        Assert.Equal(9.0, scaler.Unscale(2));
+        Assert.Equal(1.0, new LabelScaler(2, 2).Range);
+    }
+}
