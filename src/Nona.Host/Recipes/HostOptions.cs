@@ -22,6 +22,7 @@ public enum OptimizerKind
     Adam,
 
     /// <summary>Adam with decoupled weight decay.</summary>
+    [EnumMember(Value = "adamw")]
     AdamW,
 }
 
