@@ -208,7 +208,7 @@ internal sealed class OptionBinder(PluginCatalog catalog, RecipeProblems problem
         _ when type == typeof(string) => "text",
         _ when type == typeof(PluginReference) => "a plugin name",
         _ when type.IsEnum => "one of " + string.Join(", ", Enum.GetValues(type).Cast<object>().Select(v => SnakeCase.OfEnumMember(type, v))),
-        _ when ListElementType(type) is { } element => $"a list of {Expected(element)}",
+        _ when ListElementType(type) is { } element => $"a list (each {Expected(element)})",
         _ => type.Name,
     };
 
