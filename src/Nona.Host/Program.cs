@@ -2,6 +2,7 @@ using System.CommandLine;
 using Nona.Abstractions;
 using Nona.Host.Cli;
 using Nona.Host.Recipes;
+using Nona.Host.Reports;
 using Spectre.Console;
 
 namespace Nona.Host;
@@ -43,7 +44,16 @@ internal static class NonaCli
         var list = new Command("plugins", "list every discovered plugin with its options") { plugins };
         list.SetAction(r => Guard(console, errors, () => PluginsCommand.Execute(r.GetValue(plugins) ?? [], console)));
 
-        var root = new RootCommand("nona: supervised fine-tuning with Nearness of Neighbours Attention (NONA) heads") { run, validate, list };
+        var runs = new Argument<string[]>("runs") { Description = "run folders whose results.csv to merge", Arity = ArgumentArity.OneOrMore };
+        var reportOut = new Option<string?>("--out") { Description = "report folder (default: the run folder, or reports/report-<timestamp> for several)" };
+        var mapDataset = new Option<string?>("--map-dataset") { Description = "dataset of the embedding maps (default: the first with saved embeddings)" };
+        var mapSplit = new Option<int>("--map-split") { Description = "split of the embedding maps (default 0)" };
+        var mapProjection = new Option<MapProjection>("--map-projection") { Description = "umap (default) or pca", DefaultValueFactory = _ => MapProjection.Umap };
+        var report = new Command("report", "merge the results of runs into one report: Table 1, Friedman + Nemenyi, CD diagram, embedding maps") { runs, reportOut, mapDataset, mapSplit, mapProjection };
+        report.SetAction(r => Guard(console, errors, () => ReportCommand.Execute(
+            r.GetValue(runs) ?? [], r.GetValue(reportOut), new MapOptions(r.GetValue(mapDataset), r.GetValue(mapSplit), r.GetValue(mapProjection)), console)));
+
+        var root = new RootCommand("nona: supervised fine-tuning with Nearness of Neighbours Attention (NONA) heads") { run, validate, list, report };
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)
         {

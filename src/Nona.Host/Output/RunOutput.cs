@@ -1,7 +1,6 @@
 using System.Text.Json;
 using Nona.Host.Protocol;
 using Nona.Host.Recipes;
-using YamlDotNet.RepresentationModel;
 
 namespace Nona.Host.Output;
 
@@ -18,7 +17,7 @@ internal sealed class RunOutput(string folder, Recipe recipe)
     private readonly Dictionary<string, double> methodSeconds = [];
     private readonly List<object> fits = [];
     private readonly DateTimeOffset started = DateTimeOffset.Now;
-    private readonly string resolvedRecipe = Serialize(recipe.Resolved);
+    private readonly string resolvedRecipe = recipe.ResolvedText();
 
     /// <summary>The run folder.</summary>
     public string Folder { get; } = folder;
@@ -55,6 +54,33 @@ internal sealed class RunOutput(string folder, Recipe recipe)
         ModelStore.Save(path, model, bank, scaler, outcome, method, resolvedRecipe);
     }
 
+    /// <summary>
+    /// Writes a head's final embeddings as embeddings/&lt;dataset&gt;/split-&lt;k&gt;/&lt;method&gt;.csv with columns
+    /// <c>row,role,label_scaled,z0,z1,…</c> (row = the dataset's row index).
+    /// </summary>
+    public void SaveEmbeddings(string dataset, int split, string method, IEnumerable<(string Role, int[] Rows, TorchSharp.torch.Tensor Embeddings)> parts, double[] scaledLabels)
+    {
+        var text = new System.Text.StringBuilder();
+        var header = false;
+        foreach (var (role, indices, embeddings) in parts)
+        {
+            var values = Torch.Placement.ToRows(embeddings);
+            if (!header)
+            {
+                text.Append("row,role,label_scaled,").AppendJoin(',', Enumerable.Range(0, values.Length == 0 ? 0 : values[0].Length).Select(j => $"z{j}")).Append('\n');
+                header = true;
+            }
+
+            for (var i = 0; i < indices.Length; i++)
+            {
+                text.Append(System.Globalization.CultureInfo.InvariantCulture, $"{indices[i]},{role},{scaledLabels[indices[i]]:R},")
+                    .AppendJoin(',', values[i].Select(v => v.ToString("G9", System.Globalization.CultureInfo.InvariantCulture))).Append('\n'); // float32 precision
+            }
+        }
+
+        AtomicFile.WriteText(Path.Combine(Folder, "embeddings", Safe(dataset), $"split-{split}", Safe(method) + ".csv"), text.ToString());
+    }
+
     /// <summary>Writes summary.md, run.json and surfaces.png; returns the summary.</summary>
     public SummaryTable Finish()
     {
@@ -83,13 +109,6 @@ internal sealed class RunOutput(string folder, Recipe recipe)
         };
         AtomicFile.WriteText(Path.Combine(Folder, "run.json"), JsonSerializer.Serialize(info, RunInfo.JsonOptions));
         return summary;
-    }
-
-    private static string Serialize(YamlMappingNode node)
-    {
-        using var writer = new StringWriter();
-        new YamlStream(new YamlDocument(node)).Save(writer, assignAnchors: false);
-        return writer.ToString();
     }
 
     // Dataset and method names become folder names: keep them to safe characters.

@@ -105,6 +105,11 @@ internal sealed class ExperimentRunner(Recipe recipe, PluginBuilder builder, IRu
         s.Surface?.Add(method, grid => Grid(model, grid, bank));
         if (recipe.Evaluation.SaveModels)
             output.SaveModel(s.Name, s.Index, method, model, bank, s.Scaler, outcome);
+        if (recipe.Evaluation.Embeddings == EmbeddingOutput.Save || (recipe.Evaluation.Embeddings == EmbeddingOutput.FirstSplit && s.Index == 0))
+        {
+            using var zTrainSaved = Inference.Embeddings(model, s.Data.Inputs, s.Split.Train, placement);
+            output.SaveEmbeddings(s.Name, s.Index, method, [("train", s.Split.Train, zTrainSaved), ("val", s.Split.Val, zVal), ("test", s.Split.Test, zTest)], s.Scaled);
+        }
 
         if (recipe.Evaluation.TwoStage)
         {

@@ -48,6 +48,19 @@ public enum Baseline
     KnnRaw,
 }
 
+/// <summary>Whether runs keep each model's final embeddings (for the report's embedding maps).</summary>
+public enum EmbeddingOutput
+{
+    /// <summary>Keep nothing.</summary>
+    None,
+
+    /// <summary>Write embeddings/&lt;dataset&gt;/split-&lt;k&gt;/&lt;method&gt;.csv for every trained head and split.</summary>
+    Save,
+
+    /// <summary>The same for split 0 only: enough for the report's maps at a fraction of the disk.</summary>
+    FirstSplit,
+}
+
 /// <summary>The recipe's <c>data:</c> section.</summary>
 public sealed class DataOptions
 {
@@ -154,6 +167,10 @@ public sealed class EvaluationOptions
     /// <summary>Draw regression surfaces for 2-D datasets.</summary>
     [Description("draw surfaces.png for 2-D vector datasets (split 0)")]
     public bool Surfaces { get; set; } = true;
+
+    /// <summary>Keep final embeddings for the report's maps (Figure 4).</summary>
+    [Description("none, save (every split) or first_split: keep each head's final embeddings for the report's maps")]
+    public EmbeddingOutput Embeddings { get; set; } = EmbeddingOutput.None;
 
     /// <summary>Save every trained model.</summary>
     [Description("save each trained model under models/<dataset>/split-<k>/")]

@@ -38,6 +38,17 @@ internal sealed class Recipe
 
     /// <summary>The recipe after <c>--set</c> overrides, for run.json and saved models.</summary>
     public required YamlMappingNode Resolved { get; init; }
+
+    /// <summary>The resolved recipe as YAML text (aliases written out by value).</summary>
+    public string ResolvedText()
+    {
+        using var writer = new StringWriter();
+        new YamlStream(new YamlDocument(Resolved)).Save(writer, assignAnchors: false);
+        return writer.ToString();
+    }
+
+    /// <summary>The <c>sweep:</c> block, or null for a single run.</summary>
+    public Sweeps.SweepPlan? Sweep { get; init; }
 }
 
 /// <summary>One plugin use in a recipe.</summary>

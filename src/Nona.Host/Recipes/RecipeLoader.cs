@@ -12,7 +12,7 @@ namespace Nona.Host.Recipes;
 internal static class RecipeLoader
 {
     private static readonly string[] TopLevelKeys =
-        ["name", "seed", "plugins", "data", "datasets", "backbone", "projector", "heads", "training", "evaluation"];
+        ["name", "seed", "plugins", "data", "datasets", "backbone", "projector", "heads", "training", "evaluation", "sweep"];
 
     /// <summary>Loads and validates <paramref name="path"/>.</summary>
     /// <param name="path">The recipe file.</param>
@@ -55,6 +55,7 @@ internal static class RecipeLoader
             Training = (TrainingOptions)binder.Bind(typeof(TrainingOptions), Child(root, "training"), "training"),
             Evaluation = (EvaluationOptions)binder.Bind(typeof(EvaluationOptions), Child(root, "evaluation"), "evaluation"),
             Resolved = root,
+            Sweep = Sweeps.SweepPlan.Parse(root, problems),
         };
         RecipeRules.Check(recipe, root, problems);
         problems.ThrowIfAny();

@@ -18,7 +18,7 @@ public sealed class RunTests
           - name: nona
             softstep: {name: s2, params: pointwise}
         training: {max_epochs: 4, batch_size: 16, threads: 1}
-        evaluation: {splits: 2, baselines: [linear, knn-raw]}
+        evaluation: {splits: 2, baselines: [linear, knn-raw], embeddings: first_split}
         """;
 
     [Fact]
@@ -55,6 +55,14 @@ public sealed class RunTests
         var png = File.ReadAllBytes(Path.Combine(outFolder, "surfaces.png"));
         Assert.Equal([0x89, 0x50, 0x4E, 0x47], png[..4]);
         Assert.Empty(Directory.EnumerateFiles(outFolder, "*.tmp-*", SearchOption.AllDirectories));
+
+        // Embeddings of split 0 only, one row per data row, and the report's Figure-4-style maps drawn from them.
+        var embeddings = File.ReadAllLines(Path.Combine(outFolder, "embeddings", "spiral", "split-0", "nona.csv"));
+        Assert.StartsWith("row,role,label_scaled,z0,", embeddings[0], StringComparison.Ordinal);
+        Assert.Equal(150 + 1, embeddings.Length);
+        Assert.False(Directory.Exists(Path.Combine(outFolder, "embeddings", "spiral", "split-1")));
+        Assert.Contains("## Embedding maps (Figure 4)", File.ReadAllText(Path.Combine(outFolder, "report.md")), StringComparison.Ordinal);
+        Assert.True(File.Exists(Path.Combine(outFolder, "embedding-maps.png")));
     }
 
     [Fact]

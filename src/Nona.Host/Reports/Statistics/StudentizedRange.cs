@@ -1,5 +1,6 @@
 using MathNet.Numerics;
 using MathNet.Numerics.Integration;
+using MathNet.Numerics.RootFinding;
 
 namespace Nona.Host.Reports.Statistics;
 

@@ -1,0 +1,136 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using Nona.Host.Cli;
+using Nona.Host.Discovery;
+using Nona.Host.Output;
+using Nona.Host.Protocol;
+using Nona.Host.Recipes;
+using Nona.Host.Reports;
+using Spectre.Console;
+
+namespace Nona.Host.Sweeps;
+
+/// <summary>One configuration's outcome: its overrides, folder and mean errors of the selecting method.</summary>
+internal sealed record SweepResult(IReadOnlyList<(string Key, string Value)> Overrides, string Folder, double ValMseScaled, double MseScaled);
+
+/// <summary>
+/// Runs a sweep (the paper's Appendix B): each configuration is the recipe plus <c>--set</c> overrides, run as a
+/// normal run folder under <c>configs/</c>, named by a hash of its overrides so an interrupted sweep resumes by
+/// skipping the configurations whose run.json exists. Serial mode carries each stage's winner on; grid mode runs
+/// every combination. Winners have the lowest mean <c>val_mse_scaled</c> of the selecting method.
+/// </summary>
+internal sealed class SweepRunner(string recipePath, IReadOnlyList<string> overrides, PluginCatalog catalog, SweepPlan plan, IAnsiConsole console)
+{
+    private readonly Dictionary<string, SweepResult> finished = [];
+
+    /// <summary>Loads the recipe with every stage value once, so a bad value fails before any run.</summary>
+    public void Validate(Recipe recipe)
+    {
+        var problems = new List<string>();
+        foreach (var stage in plan.Stages)
+        {
+            foreach (var value in stage.Values)
+            {
+                try
+                {
+                    HostSetup.Recipe(recipePath, [.. overrides, $"{stage.Key}={value}"], catalog);
+                }
+                catch (RecipeException e)
+                {
+                    problems.AddRange(e.Lines.Select(l => $"{recipePath}: sweep value {stage.Key}={value}: {l}"));
+                }
+            }
+        }
+
+        var methods = recipe.Heads.Select(h => h.Label).ToList();
+        if (plan.SelectMethod is { } select && !methods.Contains(select))
+            problems.Add($"{recipePath}: sweep.select_method '{select}' is not one of the recipe's heads ({string.Join(", ", methods)})");
+        if (problems.Count > 0)
+            throw new RecipeException(problems);
+    }
+
+    /// <summary>Runs the sweep into <paramref name="folder"/> and writes sweep.json and the report.</summary>
+    public void Run(string folder, CancellationToken cancellationToken)
+    {
+        var stages = new List<object>();
+        SweepResult chosen;
+        if (plan.Mode == SweepMode.Serial)
+        {
+            var winners = new List<(string Key, string Value)>();
+            chosen = null!;
+            foreach (var stage in plan.Stages)
+            {
+                var results = stage.Values.Select(v => RunConfig(folder, [.. winners, (stage.Key, v)], cancellationToken)).ToList();
+                chosen = results.MinBy(r => r.ValMseScaled)!;
+                winners.Add((stage.Key, chosen.Overrides[^1].Value));
+                stages.Add(new { key = stage.Key, results = results.Select(Describe).ToList(), winner = winners[^1].Value });
+            }
+        }
+        else
+        {
+            var combinations = plan.Stages.Aggregate(
+                (IEnumerable<List<(string, string)>>)[[]],
+                (acc, stage) => acc.SelectMany(c => stage.Values.Select(v => new List<(string, string)>(c) { (stage.Key, v) })));
+            var results = combinations.Select(c => RunConfig(folder, c, cancellationToken)).ToList();
+            chosen = results.MinBy(r => r.ValMseScaled)!;
+            stages.Add(new { key = "grid", results = results.Select(Describe).ToList(), winner = Name(chosen.Overrides) });
+        }
+
+        var summary = new
+        {
+            mode = plan.Mode.ToString().ToLowerInvariant(),
+            select_method = plan.SelectMethod,
+            stages,
+            chosen = Describe(chosen),
+        };
+        AtomicFile.WriteText(Path.Combine(folder, "sweep.json"), JsonSerializer.Serialize(summary, RunInfo.JsonOptions));
+        var title = $"Sweep: {Path.GetFileNameWithoutExtension(recipePath)}";
+        var report = SweepReport.Build(title, folder);
+        ReportBuilder.Write(report, folder, title);
+        console.MarkupLineInterpolated($"Chosen: {Name(chosen.Overrides)} (val MSE×10³ {chosen.ValMseScaled * 1e3:F2}); report: {Path.Combine(folder, "report.html")}");
+    }
+
+    private SweepResult RunConfig(string root, IReadOnlyList<(string Key, string Value)> configOverrides, CancellationToken cancellationToken)
+    {
+        // Named by the resolved recipe, so a configuration reached twice (a stage value equal to the recipe's own) runs once.
+        var (recipe, builder) = HostSetup.Recipe(recipePath, [.. overrides, .. configOverrides.Select(o => $"{o.Key}={o.Value}")], catalog);
+        var name = "cfg-" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(recipe.ResolvedText())))[..10];
+        if (finished.TryGetValue(name, out var known))
+            return known with { Overrides = configOverrides };
+        var folder = Path.Combine(root, "configs", name);
+        if (!File.Exists(Path.Combine(folder, "run.json")))
+        {
+            // An unfinished configuration (interrupted) is run again from the start.
+            if (Directory.Exists(folder))
+                Directory.Delete(folder, recursive: true);
+            console.MarkupLineInterpolated($"[bold]sweep[/] {Name(configOverrides)} → {folder}");
+            AtomicFile.WriteText(Path.Combine(folder, "config.json"), JsonSerializer.Serialize(new { overrides = configOverrides.Select(o => $"{o.Key}={o.Value}") }, RunInfo.JsonOptions));
+            RunCommand.RunOne(recipe, builder, folder, console, cancellationToken);
+        }
+        else
+        {
+            console.MarkupLineInterpolated($"[grey]sweep {Name(configOverrides)}: finished earlier, reusing {folder}[/]");
+        }
+
+        var rows = ResultsReader.Read([folder]);
+        var select = plan.SelectMethod ?? rows[0].Method;
+        var selected = rows.Where(r => r.Method == select).ToList();
+        var result = new SweepResult(configOverrides, folder, selected.Average(r => r.ValMseScaled), selected.Average(r => r.MseScaled));
+        finished[name] = result;
+        return result;
+    }
+
+    private static object Describe(SweepResult result) => new
+    {
+        overrides = result.Overrides.Select(o => $"{o.Key}={o.Value}").ToList(),
+        value = result.Overrides.Count == 0 ? "" : result.Overrides[^1].Value,
+        folder = Path.GetFileName(result.Folder),
+        val_mse_scaled = result.ValMseScaled,
+        mse_scaled = result.MseScaled,
+    };
+
+    private static string Name(IReadOnlyList<(string Key, string Value)> configOverrides) =>
+        configOverrides.Count == 0 ? "(recipe as written)" : string.Join(" ", configOverrides.Select(o => string.Create(CultureInfo.InvariantCulture, $"{o.Key}={o.Value}")));
+}
