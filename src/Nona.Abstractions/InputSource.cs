@@ -21,6 +21,27 @@ public abstract class InputSource
     /// <summary>Builds the backbone's input for the samples at <paramref name="indices"/>, on <paramref name="device"/>.</summary>
     public abstract InputBatch Batch(long[] indices, ScalarType dtype, Device device);
 
+    /// <summary>
+    /// The batches of <paramref name="plan"/>, in order. File-backed sources prepare upcoming batches in the
+    /// background (see <see cref="SampleInputSource"/>); the default builds each batch when it is asked for.
+    /// With <paramref name="training"/>, sources that augment (random crops, flips) do so; evaluation never does.
+    /// The caller disposes each batch.
+    /// </summary>
+    public virtual IEnumerable<InputBatch> Batches(IReadOnlyList<long[]> plan, ScalarType dtype, Device device, bool training = false, CancellationToken cancellationToken = default)
+    {
+        foreach (var indices in plan)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            yield return Batch(indices, dtype, device);
+        }
+    }
+
+    /// <summary>
+    /// A string that changes whenever any input changes (e.g. a hash of the files' bytes), for the frozen-backbone
+    /// feature cache; null when the source cannot say, which disables caching on disk.
+    /// </summary>
+    public virtual string? Fingerprint() => null;
+
     /// <summary>The raw inputs as vectors (for baselines on raw inputs), or null when they are not vectors.</summary>
     public virtual double[][]? AsVectors() => null;
 }

@@ -14,6 +14,16 @@ public abstract class FeatureExtractor(string name) : nn.Module<InputBatch, Tens
 
     /// <summary>The input modality this backbone accepts (see <see cref="InputSource.Modality"/>).</summary>
     public abstract string Modality { get; }
+
+    /// <summary>
+    /// True when the backbone is not trained (<c>trainable: false</c>): the host then computes each sample's
+    /// features once, in eval mode, caches them (on disk when <see cref="Fingerprint"/> and the inputs' fingerprint
+    /// are known) and trains only the projector and head on them, for every split.
+    /// </summary>
+    public virtual bool Frozen => false;
+
+    /// <summary>Identifies the weights and preprocessing (e.g. a hash of the weight file and the options), or null.</summary>
+    public virtual string? Fingerprint => null;
 }
 
 /// <summary>The MLP between backbone and head: (B, in) → (B, <see cref="OutputDim"/>), the embedding the head sees.</summary>

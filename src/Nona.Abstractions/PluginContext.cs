@@ -26,6 +26,15 @@ public sealed record PluginContext
     /// <summary>The run's base seed.</summary>
     public int Seed { get; init; }
 
+    /// <summary>The recipe's folder: relative weight paths resolve against it.</summary>
+    public string RecipeFolder { get; init; } = ".";
+
+    /// <summary>A folder for caches (downloaded weights, frozen-backbone features), created on first use.</summary>
+    public string CacheFolder { get; init; } = Path.Combine(Path.GetTempPath(), "nona-cache");
+
+    /// <summary>Finds, downloads and reads pretrained weights.</summary>
+    public required IWeightStore Weights { get; init; }
+
     /// <summary>Reads CSV/TSV tables (the one table reader every dataset uses).</summary>
     public required ITableReader Tables { get; init; }
 

@@ -7,6 +7,8 @@ namespace Nona.Host.Protocol;
 /// <summary>Creates plugin products from a recipe's bound specs, checking each factory returns its kind's type.</summary>
 internal sealed class PluginBuilder(PluginCatalog catalog, Recipe recipe, ITableReader tables) : IPluginResolver
 {
+    private readonly Weights.WeightStore weights = new(recipe.CacheFolder, Path.GetDirectoryName(recipe.Path)!);
+
     /// <summary>A context for creating a product with input width <paramref name="inputDim"/>.</summary>
     public PluginContext Context(string key, long inputDim, TorchSharp.torch.ScalarType dtype) => new()
     {
@@ -18,6 +20,9 @@ internal sealed class PluginBuilder(PluginCatalog catalog, Recipe recipe, ITable
         Seed = recipe.Seed,
         Tables = tables,
         Plugins = this,
+        Weights = weights,
+        RecipeFolder = Path.GetDirectoryName(recipe.Path)!,
+        CacheFolder = recipe.CacheFolder,
     };
 
     /// <summary>Creates the product of <paramref name="spec"/>.</summary>

@@ -67,6 +67,10 @@ public sealed class DataOptions
     /// <summary>The folder dataset paths resolve against; relative to the recipe's folder.</summary>
     [Description("folder every dataset path resolves against (default: the recipe's folder)")]
     public string Root { get; set; } = "";
+
+    /// <summary>The cache folder (downloaded weights, frozen-backbone features).</summary>
+    [Description("cache for downloaded weights and frozen-backbone features (default: $NONA_CACHE, else ~/.cache/nona)")]
+    public string Cache { get; set; } = "";
 }
 
 /// <summary>The recipe's <c>training:</c> section.</summary>

@@ -18,6 +18,9 @@ internal sealed class Recipe
     /// <summary>The folder dataset paths resolve against (full path).</summary>
     public required string DataRoot { get; init; }
 
+    /// <summary>The cache folder (full path).</summary>
+    public required string CacheFolder { get; init; }
+
     /// <summary>The datasets, in order.</summary>
     public required IReadOnlyList<PluginSpec> Datasets { get; init; }
 

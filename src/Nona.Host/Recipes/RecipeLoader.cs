@@ -48,6 +48,7 @@ internal static class RecipeLoader
             Name = Scalar(root, "name", problems) ?? Path.GetFileNameWithoutExtension(path),
             Seed = SeedOf(root, problems),
             DataRoot = Path.GetFullPath(data.Root.Length == 0 ? "." : data.Root, recipeFolder),
+            CacheFolder = data.Cache.Length > 0 ? Path.GetFullPath(data.Cache, recipeFolder) : DefaultCache(),
             Datasets = BindList(binder, root, "datasets", PluginKind.Dataset, problems),
             Backbone = BindOne(binder, root, "backbone", PluginKind.Backbone, "identity", problems),
             Projector = BindOne(binder, root, "projector", PluginKind.Projector, "mlp", problems),
@@ -60,6 +61,16 @@ internal static class RecipeLoader
         RecipeRules.Check(recipe, root, problems);
         problems.ThrowIfAny();
         return recipe;
+    }
+
+    /// <summary>$NONA_CACHE, else $XDG_CACHE_HOME/nona, else ~/.cache/nona.</summary>
+    private static string DefaultCache()
+    {
+        if (Environment.GetEnvironmentVariable("NONA_CACHE") is { Length: > 0 } explicitFolder)
+            return Path.GetFullPath(explicitFolder);
+        var xdg = Environment.GetEnvironmentVariable("XDG_CACHE_HOME");
+        var root = string.IsNullOrEmpty(xdg) ? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache") : xdg;
+        return Path.Combine(root, "nona");
     }
 
     private static YamlMappingNode? Parse(string path, RecipeProblems problems)

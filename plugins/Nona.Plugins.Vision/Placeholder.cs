@@ -1,0 +1,1 @@
+namespace Nona.Plugins.Vision;

@@ -1,0 +1,37 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Nona.Abstractions;
+
+/// <summary>Where pretrained weights come from: a local file, or a URL with its SHA-256 (full, or a prefix as in torchvision file names).</summary>
+/// <param name="Location">A file path (relative to the recipe's folder) or an http(s) URL.</param>
+/// <param name="Sha256">Expected SHA-256 in hex: 64 digits, or a prefix of at least 8 (torch.hub's check); null for a local file.</param>
+public sealed record WeightSource(string Location, string? Sha256 = null);
+
+/// <summary>
+/// Finds, downloads, verifies and reads pretrained weights for backbones (the host implements it). Downloads go to a
+/// cache folder, are verified before use and written atomically; a checksum mismatch caches nothing.
+/// </summary>
+public interface IWeightStore
+{
+    /// <summary>
+    /// A local file for <paramref name="source"/>: the file itself, or the cached download of the URL. Throws
+    /// <see cref="NonaException"/> with one line naming the file or URL and the fix (missing file, checksum mismatch,
+    /// no network).
+    /// </summary>
+    string Resolve(WeightSource source);
+
+    /// <summary>
+    /// Reads a state dict from a PyTorch <c>.pth</c>/<c>.pt</c>/<c>.bin</c> file or a <c>.safetensors</c> file,
+    /// keyed as in the file. The caller disposes the tensors.
+    /// </summary>
+    IReadOnlyDictionary<string, Tensor> Read(string path);
+
+    /// <summary>
+    /// Copies <paramref name="weights"/> into <paramref name="module"/>'s parameters and buffers by name. Keys in
+    /// <paramref name="ignored"/> (exact, or a prefix ending in '.') are dropped first. Missing keys, unexpected keys
+    /// and shape mismatches are all listed by name in one <see cref="NonaException"/> that names
+    /// <paramref name="source"/>.
+    /// </summary>
+    void LoadInto(nn.Module module, IReadOnlyDictionary<string, Tensor> weights, string source, IReadOnlyCollection<string>? ignored = null);
+}

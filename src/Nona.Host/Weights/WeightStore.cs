@@ -1,0 +1,150 @@
+using System.Collections;
+using System.Security.Cryptography;
+using Nona.Abstractions;
+using TorchSharp;
+using TorchSharp.PyBridge;
+using static TorchSharp.torch;
+
+namespace Nona.Host.Weights;
+
+/// <summary>
+/// The host's <see cref="IWeightStore"/>: local files, verified downloads into a cache folder, PyTorch and
+/// safetensors state dicts (read with TorchSharp.PyBridge), and name-by-name loading with one error listing every
+/// missing, unexpected or mis-shaped key.
+/// </summary>
+internal sealed class WeightStore(string cacheFolder, string recipeFolder, HttpClient? http = null) : IWeightStore
+{
+    private static readonly HttpClient SharedHttp = new() { Timeout = TimeSpan.FromMinutes(30) };
+
+    /// <summary>The folder downloads are cached in.</summary>
+    public string DownloadFolder => Path.Combine(cacheFolder, "weights");
+
+    /// <inheritdoc />
+    public string Resolve(WeightSource source)
+    {
+        if (!Uri.TryCreate(source.Location, UriKind.Absolute, out var uri) || uri.IsFile)
+        {
+            var path = Path.GetFullPath(source.Location, recipeFolder);
+            if (!File.Exists(path))
+                throw new NonaException($"weights file not found: {path}; check backbone.weights (relative paths resolve against the recipe's folder)");
+            if (source.Sha256 is { } expected)
+                Verify(path, expected, path);
+            return path;
+        }
+
+        if (uri.Scheme is not ("http" or "https"))
+            throw new NonaException($"weights '{source.Location}': only local files and http(s) URLs are supported");
+        if (source.Sha256 is not { Length: >= 8 } sha)
+            throw new NonaException($"weights '{source.Location}': a URL needs its SHA-256 (backbone.sha256: at least the first 8 hex digits) so the download can be verified");
+        var cached = Path.Combine(DownloadFolder, Path.GetFileName(uri.LocalPath));
+        if (File.Exists(cached) && Matches(Sha256Of(cached), sha))
+            return cached;
+        Download(uri, cached, sha);
+        return cached;
+    }
+
+    /// <inheritdoc />
+    public IReadOnlyDictionary<string, Tensor> Read(string path)
+    {
+        try
+        {
+            if (path.EndsWith(".safetensors", StringComparison.OrdinalIgnoreCase))
+                return Safetensors.LoadStateDict(path);
+            var table = PyTorchUnpickler.UnpickleStateDict(path);
+            return Flatten(table);
+        }
+        catch (Exception e) when (e is not NonaException)
+        {
+            throw new NonaException($"{path}: cannot read a state dict ({e.Message.ReplaceLineEndings(" ")}); expected a PyTorch .pth/.pt/.bin state dict or a .safetensors file");
+        }
+    }
+
+    /// <inheritdoc />
+    public void LoadInto(nn.Module module, IReadOnlyDictionary<string, Tensor> weights, string source, IReadOnlyCollection<string>? ignored = null)
+    {
+        bool Ignored(string key) => ignored?.Any(i => i.EndsWith('.') ? key.StartsWith(i, StringComparison.Ordinal) : key == i) == true;
+        var targets = module.named_parameters().Select(p => (p.name, Tensor: (Tensor)p.parameter))
+            .Concat(module.named_buffers().Select(b => (b.name, Tensor: b.buffer)))
+            .ToDictionary(t => t.name, t => t.Tensor);
+        var given = weights.Where(w => !Ignored(w.Key)).ToDictionary(w => w.Key, w => w.Value);
+        var missing = targets.Keys.Where(k => !given.ContainsKey(k) && !k.EndsWith("num_batches_tracked", StringComparison.Ordinal)).ToList();
+        var unexpected = given.Keys.Where(k => !targets.ContainsKey(k)).ToList();
+        var mismatched = given.Where(w => targets.TryGetValue(w.Key, out var t) && !t.shape.SequenceEqual(w.Value.shape))
+            .Select(w => $"{w.Key} {Shape(w.Value)} vs ours {Shape(targets[w.Key])}").ToList();
+        if (missing.Count + unexpected.Count + mismatched.Count > 0)
+        {
+            var parts = new List<string>();
+            if (missing.Count > 0)
+                parts.Add($"missing {missing.Count}: {Few(missing)}");
+            if (unexpected.Count > 0)
+                parts.Add($"unexpected {unexpected.Count}: {Few(unexpected)}");
+            if (mismatched.Count > 0)
+                parts.Add($"shape mismatch {mismatched.Count}: {Few(mismatched)}");
+            throw new NonaException($"{source}: the weights do not fit this backbone ({string.Join("; ", parts)}); check the architecture options (depth, blocks) or the file");
+        }
+
+        using var noGrad = no_grad();
+        foreach (var (key, value) in given)
+            targets[key].copy_(value.to(targets[key].dtype, targets[key].device));
+    }
+
+    private void Download(Uri uri, string target, string sha)
+    {
+        Directory.CreateDirectory(DownloadFolder);
+        var temporary = $"{target}.download-{Environment.ProcessId}";
+        try
+        {
+            using (var response = (http ?? SharedHttp).GetAsync(uri, HttpCompletionOption.ResponseHeadersRead).GetAwaiter().GetResult())
+            {
+                if (!response.IsSuccessStatusCode)
+                    throw new NonaException($"weights {uri}: download failed with HTTP {(int)response.StatusCode}; check the URL, or download it yourself and set backbone.weights to the file");
+                using var body = response.Content.ReadAsStream();
+                using var file = File.Create(temporary);
+                body.CopyTo(file);
+            }
+
+            Verify(temporary, sha, uri.ToString());
+            File.Move(temporary, target, overwrite: true);
+        }
+        catch (HttpRequestException e)
+        {
+            throw new NonaException($"weights {uri}: cannot download ({e.Message}); without network, download the file elsewhere and set backbone.weights to its path");
+        }
+        finally
+        {
+            if (File.Exists(temporary))
+                File.Delete(temporary);
+        }
+    }
+
+    private static void Verify(string path, string expected, string what)
+    {
+        var actual = Sha256Of(path);
+        if (!Matches(actual, expected))
+            throw new NonaException($"weights {what}: SHA-256 {actual} does not match the expected {expected.ToLowerInvariant()}; the file is corrupt or not the one named (nothing was cached)");
+    }
+
+    private static bool Matches(string actual, string expected) => actual.StartsWith(expected.ToLowerInvariant(), StringComparison.Ordinal);
+
+    private static string Sha256Of(string path)
+    {
+        using var stream = File.OpenRead(path);
+        return Convert.ToHexStringLower(SHA256.HashData(stream));
+    }
+
+    // PyTorch checkpoints are sometimes {"state_dict": {...}} or {"model": {...}}; a plain state dict maps names to tensors.
+    private static Dictionary<string, Tensor> Flatten(Hashtable table)
+    {
+        foreach (var wrapper in new[] { "state_dict", "model_state_dict", "model" })
+        {
+            if (table[wrapper] is Hashtable inner)
+                return Flatten(inner);
+        }
+
+        return table.Cast<DictionaryEntry>().Where(e => e.Value is Tensor).ToDictionary(e => (string)e.Key, e => (Tensor)e.Value!);
+    }
+
+    private static string Shape(Tensor tensor) => $"[{string.Join(", ", tensor.shape)}]";
+
+    private static string Few(List<string> keys) => string.Join(", ", keys.Take(6)) + (keys.Count > 6 ? ", …" : "");
+}
