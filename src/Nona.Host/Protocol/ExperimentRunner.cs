@@ -58,6 +58,7 @@ internal sealed class ExperimentRunner(Recipe recipe, PluginBuilder builder, IRu
         if (data.Labels.Length < minimum)
             throw new NonaException($"{recipe.Path}: dataset '{name}' has {data.Labels.Length} rows; the protocol needs at least {minimum} so every split has 3 training points");
         var surface = evaluation.Surfaces && data.Inputs.VectorDim == 2 && data.Inputs.AsVectors() is not null ? new SurfacePanels(name, data) : null;
+        var inputs = TrainingInputs(name, data);
         observer.DatasetStarted(name, data.Labels.Length, evaluation.Splits * recipe.Heads.Count);
         for (var k = 0; k < evaluation.Splits; k++)
         {
@@ -66,7 +67,7 @@ internal sealed class ExperimentRunner(Recipe recipe, PluginBuilder builder, IRu
             var split = DataSplit.Make(data.Labels, seed, evaluation);
             var scaler = LabelScaler.Fit(data.Labels, split.Train);
             var scaled = data.Labels.Select(scaler.Scale).ToArray();
-            var context = new SplitContext(name, data, k, seed, split, scaler, scaled, k == 0 ? surface : null);
+            var context = new SplitContext(name, data, inputs, k, seed, split, scaler, scaled, k == 0 ? surface : null);
             foreach (var head in recipe.Heads)
                 RunHead(head, context);
             RunBaselines(context);
@@ -77,12 +78,37 @@ internal sealed class ExperimentRunner(Recipe recipe, PluginBuilder builder, IRu
             output.AddSurfaces(surface);
     }
 
+    /// <summary>
+    /// The inputs the heads train on: the dataset's own, or — for a frozen backbone — its features, computed once
+    /// (and cached) for all splits.
+    /// </summary>
+    private InputSource TrainingInputs(string name, DatasetData data)
+    {
+        torch.manual_seed(recipe.Seed);
+        using var backbone = NewBackbone(data.Inputs, name);
+        if (!backbone.Frozen)
+            return data.Inputs;
+        placement.Place(backbone);
+        var features = FrozenFeatures.Compute(backbone, data.Inputs, placement, recipe.CacheFolder, observer.Note);
+        return new VectorInputs(features);
+    }
+
+    private FeatureExtractor NewBackbone(InputSource inputs, string dataset)
+    {
+        var backbone = builder.Create<FeatureExtractor>(recipe.Backbone, builder.Context(recipe.Backbone.Key, inputs.VectorDim, placement.DType));
+        if (backbone.Modality != inputs.Modality)
+        {
+            backbone.Dispose();
+            throw new NonaException($"{recipe.Path}: backbone '{recipe.Backbone.Plugin.Name}' reads {backbone.Modality} inputs but dataset '{dataset}' has {inputs.Modality} inputs; choose a matching backbone");
+        }
+
+        return backbone;
+    }
+
     private void RunHead(PluginSpec headSpec, SplitContext s)
     {
         torch.manual_seed(s.Seed); // same seed ⇒ same initialisation and the same numbers
-        var backbone = builder.Create<FeatureExtractor>(recipe.Backbone, builder.Context(recipe.Backbone.Key, s.Data.Inputs.VectorDim, placement.DType));
-        if (backbone.Modality != s.Data.Inputs.Modality)
-            throw new NonaException($"{recipe.Path}: backbone '{recipe.Backbone.Plugin.Name}' reads {backbone.Modality} inputs but dataset '{s.Name}' has {s.Data.Inputs.Modality} inputs; choose a matching backbone");
+        FeatureExtractor backbone = ReferenceEquals(s.Inputs, s.Data.Inputs) ? NewBackbone(s.Inputs, s.Name) : new PrecomputedBackbone(s.Inputs.VectorDim);
         var projector = builder.Create<Projector>(recipe.Projector, builder.Context(recipe.Projector.Key, backbone.OutputDim, placement.DType));
         var head = builder.Create<RegressionHead>(headSpec, builder.Context(headSpec.Key, projector.OutputDim, placement.DType));
         using var model = placement.Place(new RegressionModel(backbone, projector, head));
@@ -94,11 +120,11 @@ internal sealed class ExperimentRunner(Recipe recipe, PluginBuilder builder, IRu
         {
             EpochDone = (epoch, val) => observer.EpochDone(s.Name, s.Index, method, epoch, val),
         };
-        var outcome = trainer.Train(model, s.Data.Inputs, s.Scaled, s.Split, neighbourRows, s.Seed);
+        var outcome = trainer.Train(model, s.Inputs, s.Scaled, s.Split, neighbourRows, s.Seed);
 
-        using var bank = model.UsesNeighbours ? Trainer.Bank(model, s.Data.Inputs, s.Scaled, neighbourRows, placement) : null;
-        using var zVal = Inference.Embeddings(model, s.Data.Inputs, s.Split.Val, placement);
-        using var zTest = Inference.Embeddings(model, s.Data.Inputs, s.Split.Test, placement);
+        using var bank = model.UsesNeighbours ? Trainer.Bank(model, s.Inputs, s.Scaled, neighbourRows, placement) : null;
+        using var zVal = Inference.Embeddings(model, s.Inputs, s.Split.Val, placement);
+        using var zTest = Inference.Embeddings(model, s.Inputs, s.Split.Test, placement);
         var row = s.Row(method, Inference.Predict(model, zVal, bank), Inference.Predict(model, zTest, bank));
         output.Add(row, clock.Elapsed);
         observer.MethodDone(row, outcome);
@@ -107,14 +133,14 @@ internal sealed class ExperimentRunner(Recipe recipe, PluginBuilder builder, IRu
             output.SaveModel(s.Name, s.Index, method, model, bank, s.Scaler, outcome);
         if (recipe.Evaluation.Embeddings == EmbeddingOutput.Save || (recipe.Evaluation.Embeddings == EmbeddingOutput.FirstSplit && s.Index == 0))
         {
-            using var zTrainSaved = Inference.Embeddings(model, s.Data.Inputs, s.Split.Train, placement);
+            using var zTrainSaved = Inference.Embeddings(model, s.Inputs, s.Split.Train, placement);
             output.SaveEmbeddings(s.Name, s.Index, method, [("train", s.Split.Train, zTrainSaved), ("val", s.Split.Val, zVal), ("test", s.Split.Test, zTest)], s.Scaled);
         }
 
         if (recipe.Evaluation.TwoStage)
         {
             clock.Restart();
-            using var zTrain = Inference.Embeddings(model, s.Data.Inputs, s.Split.Train, placement);
+            using var zTrain = Inference.Embeddings(model, s.Inputs, s.Split.Train, placement);
             var knn = NewKnn(projector.OutputDim);
             knn.Fit(Placement.ToRows(zTrain), [.. s.Split.Train.Select(i => s.Scaled[i])]);
             var twoStage = s.Row($"{method}+knn", knn.Predict(Placement.ToRows(zVal)), knn.Predict(Placement.ToRows(zTest)));
@@ -136,11 +162,21 @@ internal sealed class ExperimentRunner(Recipe recipe, PluginBuilder builder, IRu
 
     private void RunBaselines(SplitContext s)
     {
-        if (recipe.Evaluation.Baselines.Count == 0 || s.Data.Inputs.AsVectors() is not { } raw)
+        var trainY = s.Split.Train.Select(i => s.Scaled[i]).ToArray();
+        if (recipe.Evaluation.Baselines.Contains(Baseline.Mean))
+        {
+            // Predicting the training mean: the yardstick every learned method must beat.
+            var mean = trainY.Average();
+            var row = s.Row("mean", [.. s.Split.Val.Select(_ => mean)], [.. s.Split.Test.Select(_ => mean)]);
+            output.Add(row, TimeSpan.Zero);
+            observer.MethodDone(row, null);
+        }
+
+        // The other baselines read the raw inputs, so they exist only for vector datasets.
+        if (s.Data.Inputs.AsVectors() is not { } raw)
             return;
         var trainX = s.Split.Train.Select(i => raw[i]).ToArray();
-        var trainY = s.Split.Train.Select(i => s.Scaled[i]).ToArray();
-        foreach (var baseline in recipe.Evaluation.Baselines.Distinct())
+        foreach (var baseline in recipe.Evaluation.Baselines.Distinct().Where(b => b != Baseline.Mean))
         {
             var clock = Stopwatch.StartNew();
             var (method, regressor) = baseline == Baseline.Linear
@@ -158,7 +194,7 @@ internal sealed class ExperimentRunner(Recipe recipe, PluginBuilder builder, IRu
         builder.Create<IRegressor>(recipe.Evaluation.Knn, builder.Context("evaluation.knn", width, placement.DType));
 
     /// <summary>Everything about one split that the methods share.</summary>
-    private sealed record SplitContext(string Name, DatasetData Data, int Index, int Seed, DataSplit Split, LabelScaler Scaler, double[] Scaled, SurfacePanels? Surface)
+    private sealed record SplitContext(string Name, DatasetData Data, InputSource Inputs, int Index, int Seed, DataSplit Split, LabelScaler Scaler, double[] Scaled, SurfacePanels? Surface)
     {
         public ResultRow Row(string method, double[] valPredictions, double[] testPredictions)
         {

@@ -26,12 +26,15 @@ internal static class Inference
         model.eval();
         using var noGrad = no_grad();
         var parts = new List<Tensor>();
-        for (var start = 0; start < indices.Count; start += Chunk)
+        var plan = indices.Chunk(Chunk).Select(c => c.Select(i => (long)i).ToArray()).ToList();
+        foreach (var batch in inputs.Batches(plan, placement.DType, placement.Device))
         {
-            var chunk = indices.Skip(start).Take(Chunk).Select(i => (long)i).ToArray();
-            using var batch = inputs.Batch(chunk, placement.DType, placement.Device);
-            parts.Add(model.Embed(batch));
+            using (batch)
+                parts.Add(model.Embed(batch));
         }
+
+        if (parts.Count == 0)
+            return zeros(0, 0, placement.DType, placement.Device);
 
         var all = cat(parts, 0);
         parts.ForEach(p => p.Dispose());

@@ -42,8 +42,14 @@ internal sealed class Trainer(TrainingOptions options, Placement placement)
             {
                 epoch++;
                 model.train();
-                foreach (var batch in BatchPlan.Epoch(split.Train, options.BatchSize, random))
-                    Step(model, optimizer, inputs, scaledLabels, batch);
+                var plan = BatchPlan.Epoch(split.Train, options.BatchSize, random);
+                using var batches = inputs.Batches(plan, placement.DType, placement.Device, training: true).GetEnumerator();
+                foreach (var indices in plan)
+                {
+                    batches.MoveNext();
+                    using var input = batches.Current;
+                    Step(model, optimizer, input, scaledLabels, indices);
+                }
 
                 var valMse = ValidationMse(model, inputs, scaledLabels, split.Val, neighbourRows, valTargets);
                 EpochDone?.Invoke(epoch, valMse);
@@ -83,8 +89,14 @@ internal sealed class Trainer(TrainingOptions options, Placement placement)
     /// <summary>One optimiser step on <paramref name="batch"/>; returns the batch's loss before the update.</summary>
     public double Step(RegressionModel model, optim.Optimizer optimizer, InputSource inputs, double[] scaledLabels, long[] batch)
     {
-        using var scope = NewDisposeScope();
         using var input = inputs.Batch(batch, placement.DType, placement.Device);
+        return Step(model, optimizer, input, scaledLabels, batch);
+    }
+
+    /// <summary>One optimiser step on an already loaded batch whose rows are <paramref name="batch"/>.</summary>
+    public double Step(RegressionModel model, optim.Optimizer optimizer, InputBatch input, double[] scaledLabels, long[] batch)
+    {
+        using var scope = NewDisposeScope();
         var targets = placement.Vector([.. batch.Select(i => scaledLabels[i])]);
         var z = model.Embed(input);
         // In training the batch is its own neighbour set, each point masked from itself.

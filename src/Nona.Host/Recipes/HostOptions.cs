@@ -46,6 +46,9 @@ public enum Baseline
     /// <summary>The tuned k-NN on the raw inputs (method <c>knn-raw</c>).</summary>
     [EnumMember(Value = "knn-raw")]
     KnnRaw,
+
+    /// <summary>Predicting the training split's mean label (method <c>mean</c>); any dataset.</summary>
+    Mean,
 }
 
 /// <summary>Whether runs keep each model's final embeddings (for the report's embedding maps).</summary>
@@ -165,7 +168,7 @@ public sealed class EvaluationOptions
     public PluginReference Knn { get; set; } = new("knn");
 
     /// <summary>Baselines on raw inputs.</summary>
-    [Description("baselines on raw vector inputs: linear, knn-raw")]
+    [Description("baselines: mean (the training mean, any dataset); linear, knn-raw (raw vector inputs only)")]
     public IList<Baseline> Baselines { get; set; } = [];
 
     /// <summary>Draw regression surfaces for 2-D datasets.</summary>

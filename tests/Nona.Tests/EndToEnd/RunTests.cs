@@ -18,7 +18,7 @@ public sealed class RunTests
           - name: nona
             softstep: {name: s2, params: pointwise}
         training: {max_epochs: 4, batch_size: 16, threads: 1}
-        evaluation: {splits: 2, baselines: [linear, knn-raw], embeddings: first_split}
+        evaluation: {splits: 2, baselines: [linear, knn-raw, mean], embeddings: first_split}
         """;
 
     [Fact]
@@ -33,8 +33,8 @@ public sealed class RunTests
         var rows = File.ReadAllLines(Path.Combine(outFolder, "results.csv"));
         Assert.Equal("dataset,method,split,val_mse_scaled,mse_scaled,mse", rows[0]);
         var methods = rows.Skip(1).Select(r => r.Split(',')).ToList();
-        Assert.Equal(2 * 6, methods.Count); // 2 splits × dense, dense+knn, nona, nona+knn, linear, knn-raw
-        Assert.Equal(["dense", "dense+knn", "knn-raw", "linear", "nona", "nona+knn"], methods.Select(m => m[1]).Distinct().Order());
+        Assert.Equal(2 * 7, methods.Count); // 2 splits × dense, dense+knn, nona, nona+knn, mean, linear, knn-raw
+        Assert.Equal(["dense", "dense+knn", "knn-raw", "linear", "mean", "nona", "nona+knn"], methods.Select(m => m[1]).Distinct().Order());
         Assert.All(methods, m => Assert.True(double.Parse(m[4], System.Globalization.CultureInfo.InvariantCulture) is > 0 and < 1));
 
         var summary = File.ReadAllText(Path.Combine(outFolder, "summary.md"));

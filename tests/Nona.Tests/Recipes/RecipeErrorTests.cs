@@ -78,7 +78,7 @@ public sealed class RecipeErrorTests
         var (code, errors, _) = Validate(recipe);
         Assert.Equal(2, code);
         // 10¹⁰ values if expanded; aliases are followed by reference, and the typed binding stops at the first list.
-        Assert.Contains("evaluation.baselines[0] expects one of linear, knn-raw, got a list", errors, StringComparison.Ordinal);
+        Assert.Contains("evaluation.baselines[0] expects one of linear, knn-raw, mean, got a list", errors, StringComparison.Ordinal);
         Assert.True(Lines(errors).Length < 20);
     }
 
