@@ -63,6 +63,7 @@ public sealed record InputBatch(Tensor Values, Tensor? Mask = null) : IDisposabl
 public sealed class VectorInputs : InputSource
 {
     private readonly double[][] rows;
+    private Tensor? all;
 
     /// <summary>Wraps rows of equal width.</summary>
     public VectorInputs(double[][] rows)
@@ -85,12 +86,28 @@ public sealed class VectorInputs : InputSource
     /// <inheritdoc />
     public override InputBatch Batch(long[] indices, ScalarType dtype, Device device)
     {
-        var width = (int)VectorDim;
-        var flat = new double[indices.Length * width];
-        for (var i = 0; i < indices.Length; i++)
-            Array.Copy(rows[indices[i]], 0, flat, i * width, width);
-        using var cpu = torch.tensor(flat, [indices.Length, width], ScalarType.Float64);
-        return new InputBatch(cpu.to(dtype, device));
+        // Rows are gathered from one tensor built once: no managed buffer per batch, so training on wide inputs
+        // does not churn the large-object heap (and the garbage collector) at every step.
+        using var index = torch.tensor(indices, ScalarType.Int64);
+        using var selected = All().index_select(0, index);
+        return new InputBatch(selected.to(dtype, device, copy: true));
+    }
+
+    private Tensor All()
+    {
+        lock (rows)
+        {
+            if (all is null)
+            {
+                var width = (int)VectorDim;
+                var flat = new double[rows.Length * width];
+                for (var i = 0; i < rows.Length; i++)
+                    Array.Copy(rows[i], 0, flat, i * width, width);
+                all = torch.tensor(flat, [rows.Length, width], ScalarType.Float64);
+            }
+
+            return all;
+        }
     }
 
     /// <inheritdoc />

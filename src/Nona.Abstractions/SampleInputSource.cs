@@ -66,7 +66,8 @@ public abstract class SampleInputSource : InputSource
         using var queue = new BlockingCollection<InputBatch>(Math.Max(1, Prefetch));
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         Exception? failure = null;
-        var producer = Task.Run(() =>
+        // A dedicated thread: the producer's Parallel.For needs pool threads, and a pool-thread producer starves it.
+        var producer = Task.Factory.StartNew(() =>
         {
             try
             {
@@ -86,7 +87,7 @@ public abstract class SampleInputSource : InputSource
             {
                 queue.CompleteAdding();
             }
-        }, CancellationToken.None);
+        }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
 
         try
         {

@@ -78,34 +78,34 @@ internal sealed class Trainer(TrainingOptions options, Placement placement)
     }
 
     /// <summary>The recipe's optimiser over the model's trainable parameters.</summary>
-    public optim.Optimizer CreateOptimizer(RegressionModel model)
-    {
-        var parameters = model.parameters().Where(p => p.requires_grad).ToList();
-        return options.Optimizer == OptimizerKind.AdamW
-            ? optim.AdamW(parameters, options.Lr, weight_decay: options.WeightDecay)
-            : optim.Adam(parameters, options.Lr, weight_decay: options.WeightDecay);
-    }
+    public AdamOptimizer CreateOptimizer(RegressionModel model) =>
+        new([.. model.parameters().Where(p => p.requires_grad)], options.Lr, options.WeightDecay, decoupled: options.Optimizer == OptimizerKind.AdamW);
 
     /// <summary>One optimiser step on <paramref name="batch"/>; returns the batch's loss before the update.</summary>
-    public double Step(RegressionModel model, optim.Optimizer optimizer, InputSource inputs, double[] scaledLabels, long[] batch)
+    public double Step(RegressionModel model, AdamOptimizer optimizer, InputSource inputs, double[] scaledLabels, long[] batch)
     {
         using var input = inputs.Batch(batch, placement.DType, placement.Device);
         return Step(model, optimizer, input, scaledLabels, batch);
     }
 
     /// <summary>One optimiser step on an already loaded batch whose rows are <paramref name="batch"/>.</summary>
-    public double Step(RegressionModel model, optim.Optimizer optimizer, InputBatch input, double[] scaledLabels, long[] batch)
+    public double Step(RegressionModel model, AdamOptimizer optimizer, InputBatch input, double[] scaledLabels, long[] batch)
     {
-        using var scope = NewDisposeScope();
-        var targets = placement.Vector([.. batch.Select(i => scaledLabels[i])]);
-        var z = model.Embed(input);
-        // In training the batch is its own neighbour set, each point masked from itself.
-        var predictions = model.Predict(new HeadInput(z, z, targets, ExcludeSelf: true));
-        var loss = nn.functional.mse_loss(predictions, targets);
-        optimizer.zero_grad();
-        loss.backward();
-        optimizer.step();
-        return loss.ToDouble();
+        double loss;
+        using (var scope = NewDisposeScope())
+        {
+            var targets = placement.Vector([.. batch.Select(i => scaledLabels[i])]);
+            var z = model.Embed(input);
+            // In training the batch is its own neighbour set, each point masked from itself.
+            var predictions = model.Predict(new HeadInput(z, z, targets, ExcludeSelf: true));
+            var mse = nn.functional.mse_loss(predictions, targets);
+            optimizer.ZeroGrad();
+            mse.backward();
+            loss = mse.ToDouble();
+        }
+
+        optimizer.Step();
+        return loss;
     }
 
     private double ValidationMse(RegressionModel model, InputSource inputs, double[] scaledLabels, int[] val, int[] neighbourRows, double[] targets)

@@ -1,0 +1,93 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace Nona.Host.Protocol;
+
+/// <summary>
+/// Adam and AdamW exactly as PyTorch's single-tensor implementation (torch.optim.Adam/AdamW, foreach=False):
+/// m ← β₁m + (1−β₁)g, v ← β₂v + (1−β₂)g², p ← p − lr/(1−β₁ᵏ) · m / (√v/√(1−β₂ᵏ) + ε); Adam adds wd·p to g,
+/// AdamW first scales p by (1 − lr·wd). Ours rather than TorchSharp's because every scalar here is created once
+/// and kept alive: TorchSharp passes a temporary Scalar's raw handle to native code, and a garbage collection on
+/// another thread can finalize it mid-call (seen as "Unknown scalar type" crashes inside TorchSharp's Adam.step).
+/// </summary>
+internal sealed class AdamOptimizer : IDisposable
+{
+    private readonly List<(Parameter Parameter, Tensor Mean, Tensor Variance)> state;
+    private readonly double lr;
+    private readonly double beta1;
+    private readonly double beta2;
+    private readonly double weightDecay;
+    private readonly bool decoupled;
+    private readonly Scalar beta1Scalar;
+    private readonly Scalar beta2Scalar;
+    private readonly Scalar oneMinusBeta1;
+    private readonly Scalar oneMinusBeta2;
+    private readonly Scalar epsilon;
+    private readonly Scalar decay;
+    private readonly Scalar decoupledScale;
+    private int steps;
+
+    /// <summary>Creates the optimiser over <paramref name="parameters"/> (zero moments, step 0).</summary>
+    public AdamOptimizer(IEnumerable<Parameter> parameters, double lr, double weightDecay = 0, bool decoupled = false, double beta1 = 0.9, double beta2 = 0.999, double eps = 1e-8)
+    {
+        this.lr = lr;
+        this.beta1 = beta1;
+        this.beta2 = beta2;
+        this.weightDecay = weightDecay;
+        this.decoupled = decoupled;
+        beta1Scalar = beta1.ToScalar();
+        beta2Scalar = beta2.ToScalar();
+        oneMinusBeta1 = (1 - beta1).ToScalar();
+        oneMinusBeta2 = (1 - beta2).ToScalar();
+        epsilon = eps.ToScalar();
+        decay = weightDecay.ToScalar();
+        decoupledScale = (1 - (lr * weightDecay)).ToScalar();
+        // Moments live as long as the optimiser, outside any caller's dispose scope.
+        state = [.. parameters.Select(p => (p, zeros_like(p).DetachFromDisposeScope(), zeros_like(p).DetachFromDisposeScope()))];
+    }
+
+    /// <summary>Clears every parameter's gradient.</summary>
+    public void ZeroGrad()
+    {
+        foreach (var (parameter, _, _) in state)
+            parameter.grad?.zero_();
+    }
+
+    /// <summary>One update of every parameter that has a gradient.</summary>
+    public void Step()
+    {
+        steps++;
+        using var noGrad = no_grad();
+        using var stepSize = (-lr / (1 - Math.Pow(beta1, steps))).ToScalar();
+        using var correction = Math.Sqrt(1 - Math.Pow(beta2, steps)).ToScalar();
+        foreach (var (parameter, mean, variance) in state)
+        {
+            if (parameter.grad is not { } gradient)
+                continue;
+            using var scope = NewDisposeScope();
+            var g = gradient;
+            if (weightDecay != 0 && decoupled)
+                parameter.mul_(decoupledScale);
+            else if (weightDecay != 0)
+                g = g.add(parameter, alpha: decay);
+            mean.mul_(beta1Scalar).add_(g, alpha: oneMinusBeta1);
+            variance.mul_(beta2Scalar).addcmul_(g, g, value: oneMinusBeta2);
+            var denominator = variance.sqrt().div_(correction).add_(epsilon);
+            parameter.addcdiv_(mean, denominator, value: stepSize);
+        }
+    }
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        foreach (var (_, mean, variance) in state)
+        {
+            mean.Dispose();
+            variance.Dispose();
+        }
+
+        foreach (var scalar in new[] { beta1Scalar, beta2Scalar, oneMinusBeta1, oneMinusBeta2, epsilon, decay, decoupledScale })
+            scalar.Dispose();
+    }
+}
