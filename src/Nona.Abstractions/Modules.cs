@@ -24,6 +24,13 @@ public abstract class FeatureExtractor(string name) : nn.Module<InputBatch, Tens
 
     /// <summary>Identifies the weights and preprocessing (e.g. a hash of the weight file and the options), or null.</summary>
     public virtual string? Fingerprint => null;
+
+    /// <summary>
+    /// Turns a dataset's inputs into what <c>forward</c> reads, once per dataset before any training (e.g. a text
+    /// backbone tokenises a <see cref="TextSource"/> with its own vocabulary). The default returns them unchanged.
+    /// Messages about the inputs (texts truncated, …) go to <paramref name="note"/>.
+    /// </summary>
+    public virtual InputSource Prepare(InputSource inputs, Action<string> note) => inputs;
 }
 
 /// <summary>The MLP between backbone and head: (B, in) → (B, <see cref="OutputDim"/>), the embedding the head sees.</summary>

@@ -58,7 +58,7 @@ internal sealed class ExperimentRunner(Recipe recipe, PluginBuilder builder, IRu
         if (data.Labels.Length < minimum)
             throw new NonaException($"{recipe.Path}: dataset '{name}' has {data.Labels.Length} rows; the protocol needs at least {minimum} so every split has 3 training points");
         var surface = evaluation.Surfaces && data.Inputs.VectorDim == 2 && data.Inputs.AsVectors() is not null ? new SurfacePanels(name, data) : null;
-        var inputs = TrainingInputs(name, data);
+        var (inputs, precomputed) = TrainingInputs(name, data);
         observer.DatasetStarted(name, data.Labels.Length, evaluation.Splits * recipe.Heads.Count);
         for (var k = 0; k < evaluation.Splits; k++)
         {
@@ -67,7 +67,7 @@ internal sealed class ExperimentRunner(Recipe recipe, PluginBuilder builder, IRu
             var split = DataSplit.Make(data.Labels, seed, evaluation);
             var scaler = LabelScaler.Fit(data.Labels, split.Train);
             var scaled = data.Labels.Select(scaler.Scale).ToArray();
-            var context = new SplitContext(name, data, inputs, k, seed, split, scaler, scaled, k == 0 ? surface : null);
+            var context = new SplitContext(name, data, inputs, precomputed, k, seed, split, scaler, scaled, k == 0 ? surface : null);
             foreach (var head in recipe.Heads)
                 RunHead(head, context);
             RunBaselines(context);
@@ -82,15 +82,16 @@ internal sealed class ExperimentRunner(Recipe recipe, PluginBuilder builder, IRu
     /// The inputs the heads train on: the dataset's own, or — for a frozen backbone — its features, computed once
     /// (and cached) for all splits.
     /// </summary>
-    private InputSource TrainingInputs(string name, DatasetData data)
+    private (InputSource Inputs, bool Precomputed) TrainingInputs(string name, DatasetData data)
     {
         torch.manual_seed(recipe.Seed);
         using var backbone = NewBackbone(data.Inputs, name);
+        var prepared = backbone.Prepare(data.Inputs, observer.Note); // e.g. texts tokenised once, for every split
         if (!backbone.Frozen)
-            return data.Inputs;
+            return (prepared, false);
         placement.Place(backbone);
-        var features = FrozenFeatures.Compute(backbone, data.Inputs, placement, recipe.CacheFolder, observer.Note);
-        return new VectorInputs(features);
+        var features = FrozenFeatures.Compute(backbone, prepared, placement, recipe.CacheFolder, observer.Note);
+        return (new VectorInputs(features), true);
     }
 
     private FeatureExtractor NewBackbone(InputSource inputs, string dataset)
@@ -108,7 +109,7 @@ internal sealed class ExperimentRunner(Recipe recipe, PluginBuilder builder, IRu
     private void RunHead(PluginSpec headSpec, SplitContext s)
     {
         torch.manual_seed(s.Seed); // same seed ⇒ same initialisation and the same numbers
-        FeatureExtractor backbone = ReferenceEquals(s.Inputs, s.Data.Inputs) ? NewBackbone(s.Inputs, s.Name) : new PrecomputedBackbone(s.Inputs.VectorDim);
+        FeatureExtractor backbone = s.Precomputed ? new PrecomputedBackbone(s.Inputs.VectorDim) : NewBackbone(s.Data.Inputs, s.Name);
         var projector = builder.Create<Projector>(recipe.Projector, builder.Context(recipe.Projector.Key, backbone.OutputDim, placement.DType));
         var head = builder.Create<RegressionHead>(headSpec, builder.Context(headSpec.Key, projector.OutputDim, placement.DType));
         using var model = placement.Place(new RegressionModel(backbone, projector, head));
@@ -194,7 +195,7 @@ internal sealed class ExperimentRunner(Recipe recipe, PluginBuilder builder, IRu
         builder.Create<IRegressor>(recipe.Evaluation.Knn, builder.Context("evaluation.knn", width, placement.DType));
 
     /// <summary>Everything about one split that the methods share.</summary>
-    private sealed record SplitContext(string Name, DatasetData Data, InputSource Inputs, int Index, int Seed, DataSplit Split, LabelScaler Scaler, double[] Scaled, SurfacePanels? Surface)
+    private sealed record SplitContext(string Name, DatasetData Data, InputSource Inputs, bool Precomputed, int Index, int Seed, DataSplit Split, LabelScaler Scaler, double[] Scaled, SurfacePanels? Surface)
     {
         public ResultRow Row(string method, double[] valPredictions, double[] testPredictions)
         {
