@@ -26,8 +26,10 @@ public sealed class PluginDiscoveryTests
         Assert.Equal(["dense", "nona"], catalog.NamesOf(PluginKind.Head));
         Assert.Equal(["none", "s1", "s2"], catalog.NamesOf(PluginKind.SoftStep));
         Assert.Equal(["knn", "linear"], catalog.NamesOf(PluginKind.Regressor));
-        Assert.Equal(["csv", "houses", "image-csv", "medsegbench", "rsna-bone-age", "shapes", "synthetic", "udacity"], catalog.NamesOf(PluginKind.Dataset));
-        Assert.Equal(["efficientnet", "identity", "resnet"], catalog.NamesOf(PluginKind.Backbone));
+        Assert.Equal(
+            ["adresso", "austin", "books", "csv", "houses", "image-csv", "medsegbench", "numbers", "pitchfork", "rsna-bone-age", "shapes", "synthetic", "text-csv", "udacity"],
+            catalog.NamesOf(PluginKind.Dataset));
+        Assert.Equal(["bert", "distilbert", "efficientnet", "identity", "resnet"], catalog.NamesOf(PluginKind.Backbone));
         Assert.Equal(["mlp"], catalog.NamesOf(PluginKind.Projector));
     }
 
