@@ -6,7 +6,11 @@ namespace Nona.Abstractions;
 /// <summary>Where pretrained weights come from: a local file, or a URL with its SHA-256 (full, or a prefix as in torchvision file names).</summary>
 /// <param name="Location">A file path (relative to the recipe's folder) or an http(s) URL.</param>
 /// <param name="Sha256">Expected SHA-256 in hex: 64 digits, or a prefix of at least 8 (torch.hub's check); null for a local file.</param>
-public sealed record WeightSource(string Location, string? Sha256 = null);
+/// <param name="TrustOnFirstUse">
+/// For a URL without a citable hash (e.g. a Hugging Face file): record the first download's SHA-256 in the cache,
+/// tell the user, and verify every later load against it.
+/// </param>
+public sealed record WeightSource(string Location, string? Sha256 = null, bool TrustOnFirstUse = false);
 
 /// <summary>
 /// Finds, downloads, verifies and reads pretrained weights for backbones (the host implements it). Downloads go to a

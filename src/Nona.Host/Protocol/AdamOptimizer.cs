@@ -13,8 +13,8 @@ namespace Nona.Host.Protocol;
 /// </summary>
 internal sealed class AdamOptimizer : IDisposable
 {
-    private readonly List<(Parameter Parameter, Tensor Mean, Tensor Variance)> state;
-    private readonly double lr;
+    private readonly List<(Parameter Parameter, double Lr, Tensor Mean, Tensor Variance)> state;
+    private readonly int warmupSteps;
     private readonly double beta1;
     private readonly double beta2;
     private readonly double weightDecay;
@@ -25,13 +25,21 @@ internal sealed class AdamOptimizer : IDisposable
     private readonly Scalar oneMinusBeta2;
     private readonly Scalar epsilon;
     private readonly Scalar decay;
-    private readonly Scalar decoupledScale;
     private int steps;
 
-    /// <summary>Creates the optimiser over <paramref name="parameters"/> (zero moments, step 0).</summary>
+    /// <summary>Creates the optimiser over <paramref name="parameters"/> (zero moments, step 0), all at rate <paramref name="lr"/>.</summary>
     public AdamOptimizer(IEnumerable<Parameter> parameters, double lr, double weightDecay = 0, bool decoupled = false, double beta1 = 0.9, double beta2 = 0.999, double eps = 1e-8)
+        : this(parameters.Select(p => (p, lr)), weightDecay, decoupled, warmupSteps: 0, beta1, beta2, eps)
     {
-        this.lr = lr;
+    }
+
+    /// <summary>
+    /// Creates the optimiser with a rate per parameter (e.g. a small one for a pretrained backbone); with
+    /// <paramref name="warmupSteps"/> every rate rises linearly from 0 over that many steps.
+    /// </summary>
+    public AdamOptimizer(IEnumerable<(Parameter Parameter, double Lr)> parameters, double weightDecay, bool decoupled, int warmupSteps, double beta1 = 0.9, double beta2 = 0.999, double eps = 1e-8)
+    {
+        this.warmupSteps = warmupSteps;
         this.beta1 = beta1;
         this.beta2 = beta2;
         this.weightDecay = weightDecay;
@@ -42,15 +50,14 @@ internal sealed class AdamOptimizer : IDisposable
         oneMinusBeta2 = (1 - beta2).ToScalar();
         epsilon = eps.ToScalar();
         decay = weightDecay.ToScalar();
-        decoupledScale = (1 - (lr * weightDecay)).ToScalar();
         // Moments live as long as the optimiser, outside any caller's dispose scope.
-        state = [.. parameters.Select(p => (p, zeros_like(p).DetachFromDisposeScope(), zeros_like(p).DetachFromDisposeScope()))];
+        state = [.. parameters.Select(p => (p.Parameter, p.Lr, zeros_like(p.Parameter).DetachFromDisposeScope(), zeros_like(p.Parameter).DetachFromDisposeScope()))];
     }
 
     /// <summary>Clears every parameter's gradient.</summary>
     public void ZeroGrad()
     {
-        foreach (var (parameter, _, _) in state)
+        foreach (var (parameter, _, _, _) in state)
             parameter.grad?.zero_();
     }
 
@@ -59,16 +66,22 @@ internal sealed class AdamOptimizer : IDisposable
     {
         steps++;
         using var noGrad = no_grad();
-        using var stepSize = (-lr / (1 - Math.Pow(beta1, steps))).ToScalar();
+        var warmup = warmupSteps > 0 ? Math.Min(1.0, (double)steps / warmupSteps) : 1.0;
+        var biasCorrection1 = 1 - Math.Pow(beta1, steps);
         using var correction = Math.Sqrt(1 - Math.Pow(beta2, steps)).ToScalar();
-        foreach (var (parameter, mean, variance) in state)
+        foreach (var (parameter, baseLr, mean, variance) in state)
         {
             if (parameter.grad is not { } gradient)
                 continue;
             using var scope = NewDisposeScope();
+            var lr = baseLr * warmup;
+            using var stepSize = (-lr / biasCorrection1).ToScalar();
             var g = gradient;
             if (weightDecay != 0 && decoupled)
-                parameter.mul_(decoupledScale);
+            {
+                using var shrink = (1 - (lr * weightDecay)).ToScalar();
+                parameter.mul_(shrink);
+            }
             else if (weightDecay != 0)
                 g = g.add(parameter, alpha: decay);
             mean.mul_(beta1Scalar).add_(g, alpha: oneMinusBeta1);
@@ -81,13 +94,13 @@ internal sealed class AdamOptimizer : IDisposable
     /// <inheritdoc />
     public void Dispose()
     {
-        foreach (var (_, mean, variance) in state)
+        foreach (var (_, _, mean, variance) in state)
         {
             mean.Dispose();
             variance.Dispose();
         }
 
-        foreach (var scalar in new[] { beta1Scalar, beta2Scalar, oneMinusBeta1, oneMinusBeta2, epsilon, decay, decoupledScale })
+        foreach (var scalar in new[] { beta1Scalar, beta2Scalar, oneMinusBeta1, oneMinusBeta2, epsilon, decay })
             scalar.Dispose();
     }
 }

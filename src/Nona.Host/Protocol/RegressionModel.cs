@@ -21,6 +21,9 @@ internal sealed class RegressionModel : nn.Module
         RegisterComponents();
     }
 
+    /// <summary>The backbone's parameters (for its own learning rate).</summary>
+    public IEnumerable<TorchSharp.Modules.Parameter> BackboneParameters() => backbone.parameters();
+
     /// <summary>True for heads that predict from labelled neighbours.</summary>
     public bool UsesNeighbours => head.UsesNeighbours;
 

@@ -78,8 +78,14 @@ internal sealed class Trainer(TrainingOptions options, Placement placement)
     }
 
     /// <summary>The recipe's optimiser over the model's trainable parameters.</summary>
-    public AdamOptimizer CreateOptimizer(RegressionModel model) =>
-        new([.. model.parameters().Where(p => p.requires_grad)], options.Lr, options.WeightDecay, decoupled: options.Optimizer == OptimizerKind.AdamW);
+    public AdamOptimizer CreateOptimizer(RegressionModel model)
+    {
+        // A pretrained backbone usually wants a much smaller rate than the freshly initialised projector and head.
+        var backbone = model.BackboneParameters().ToHashSet(ReferenceEqualityComparer.Instance);
+        var backboneLr = options.BackboneLr > 0 ? options.BackboneLr : options.Lr;
+        var rates = model.parameters().Where(p => p.requires_grad).Select(p => (p, backbone.Contains(p) ? backboneLr : options.Lr));
+        return new AdamOptimizer(rates, options.WeightDecay, decoupled: options.Optimizer == OptimizerKind.AdamW, options.WarmupSteps);
+    }
 
     /// <summary>One optimiser step on <paramref name="batch"/>; returns the batch's loss before the update.</summary>
     public double Step(RegressionModel model, AdamOptimizer optimizer, InputSource inputs, double[] scaledLabels, long[] batch)

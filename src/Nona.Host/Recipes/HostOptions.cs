@@ -88,6 +88,16 @@ public sealed class TrainingOptions
     [Range(1e-9, 10.0)]
     public double Lr { get; set; } = 1e-3;
 
+    /// <summary>The backbone's learning rate; 0 uses <see cref="Lr"/>.</summary>
+    [Description("learning rate of the backbone's parameters (0: the same as lr); pretrained encoders usually want ~1e-5")]
+    [Range(0.0, 10.0)]
+    public double BackboneLr { get; set; }
+
+    /// <summary>Linear learning-rate warm-up.</summary>
+    [Description("optimiser steps over which every learning rate rises linearly from 0 (0: no warm-up)")]
+    [Range(0, 100_000_000)]
+    public int WarmupSteps { get; set; }
+
     /// <summary>Weight decay (AdamW's decoupled decay, Adam's L2 term).</summary>
     [Description("weight decay")]
     [Range(0.0, 1.0)]

@@ -34,13 +34,19 @@ internal sealed class WeightStore(string cacheFolder, string recipeFolder, HttpC
 
         if (uri.Scheme is not ("http" or "https"))
             throw new NonaException($"weights '{source.Location}': only local files and http(s) URLs are supported");
-        if (source.Sha256 is not { Length: >= 8 } sha)
-            throw new NonaException($"weights '{source.Location}': a URL needs its SHA-256 (backbone.sha256: at least the first 8 hex digits) so the download can be verified");
-        var cached = Path.Combine(DownloadFolder, Path.GetFileName(uri.LocalPath));
-        if (File.Exists(cached) && Matches(Sha256Of(cached), sha))
+        // Cached under host and path, so files of the same name from different models never collide.
+        var cached = Path.Combine(DownloadFolder, uri.Host, Path.Combine(uri.AbsolutePath.Split('/', StringSplitOptions.RemoveEmptyEntries)));
+        if (source.Sha256 is { Length: >= 8 } sha)
+        {
+            if (File.Exists(cached) && Matches(Sha256Of(cached), sha))
+                return cached;
+            Download(uri, cached, sha);
             return cached;
-        Download(uri, cached, sha);
-        return cached;
+        }
+
+        if (!source.TrustOnFirstUse)
+            throw new NonaException($"weights '{source.Location}': a URL needs its SHA-256 (backbone.sha256: at least the first 8 hex digits) so the download can be verified");
+        return TrustOnFirstUse(uri, cached);
     }
 
     /// <inheritdoc />
@@ -88,9 +94,30 @@ internal sealed class WeightStore(string cacheFolder, string recipeFolder, HttpC
             targets[key].copy_(value.to(targets[key].dtype, targets[key].device));
     }
 
-    private void Download(Uri uri, string target, string sha)
+    /// <summary>
+    /// For published files whose hash no one can cite: the first download's SHA-256 is recorded beside it (and shown),
+    /// and every later use is verified against that record, so a changed or corrupted file is noticed.
+    /// </summary>
+    private string TrustOnFirstUse(Uri uri, string cached)
     {
-        Directory.CreateDirectory(DownloadFolder);
+        var record = cached + ".sha256";
+        if (File.Exists(cached) && File.Exists(record))
+        {
+            var expected = File.ReadAllText(record).Trim();
+            Verify(cached, expected, $"{cached} (recorded at its first download from {uri})");
+            return cached;
+        }
+
+        Download(uri, cached, sha: null);
+        var hash = Sha256Of(cached);
+        File.WriteAllText(record, hash + "\n");
+        Console.Error.WriteLine($"weights: downloaded {uri}; SHA-256 {hash} recorded in {record}; later loads are verified against it");
+        return cached;
+    }
+
+    private void Download(Uri uri, string target, string? sha)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(target)!);
         var temporary = $"{target}.download-{Environment.ProcessId}";
         try
         {
@@ -103,7 +130,8 @@ internal sealed class WeightStore(string cacheFolder, string recipeFolder, HttpC
                 body.CopyTo(file);
             }
 
-            Verify(temporary, sha, uri.ToString());
+            if (sha is not null)
+                Verify(temporary, sha, uri.ToString());
             File.Move(temporary, target, overwrite: true);
         }
         catch (HttpRequestException e)

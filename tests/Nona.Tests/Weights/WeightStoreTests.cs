@@ -40,7 +40,25 @@ public sealed class WeightStoreTests
         var store = new WeightStore(cache, folder.Path);
         var error = Assert.Throws<NonaException>(() => store.Resolve(new WeightSource(server.Url("w.pth"), "deadbeef")));
         Assert.Contains("does not match the expected deadbeef", error.Message, StringComparison.Ordinal);
-        Assert.Empty(Directory.Exists(store.DownloadFolder) ? Directory.GetFiles(store.DownloadFolder) : []);
+        Assert.Empty(Directory.Exists(store.DownloadFolder) ? Directory.GetFiles(store.DownloadFolder, "*", SearchOption.AllDirectories) : []);
+    }
+
+    [Fact]
+    public void Without_a_citable_hash_the_first_download_is_recorded_and_later_loads_are_verified_against_it()
+    {
+        using var folder = new TempFolder();
+        var payload = RandomBytes(2048);
+        using var server = new LocalServer(payload);
+        var store = new WeightStore(Path.Combine(folder.Path, "cache"), folder.Path);
+        var source = new WeightSource(server.Url("bert-base-uncased/resolve/main/config.json"), TrustOnFirstUse: true);
+
+        var path = store.Resolve(source);
+        Assert.Equal(Convert.ToHexStringLower(SHA256.HashData(payload)), File.ReadAllText(path + ".sha256").Trim());
+        Assert.Equal(path, store.Resolve(source));
+        Assert.Equal(1, server.Requests);
+
+        File.WriteAllBytes(path, RandomBytes(10)); // the cached file changed behind our back
+        Assert.Contains("does not match", Assert.Throws<NonaException>(() => store.Resolve(source)).Message, StringComparison.Ordinal);
     }
 
     [Fact]
