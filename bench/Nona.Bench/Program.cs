@@ -9,10 +9,17 @@ using SixLabors.ImageSharp.PixelFormats;
 using TorchSharp;
 using static TorchSharp.torch;
 
-// Vision benchmarks, written for docs/performance.md: pooled-feature throughput of our ResNet against ONNX Runtime
+// Benchmarks written for docs/performance.md. vision: pooled-feature throughput of our ResNet against ONNX Runtime
 // on the same weights and inputs (one process), and the image pipeline's decode rate against what the model consumes.
+// text: our BERT against ONNX Runtime on the MiniLM weights (tokens/s), and tokenizer throughput.
 var threads = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : Environment.ProcessorCount;
 torch.set_num_threads(threads);
+if (args.FirstOrDefault() == "text")
+{
+    Nona.Bench.TextBench.Run(threads);
+    return;
+}
+
 var folder = Path.Combine(AppContext.BaseDirectory, "models", "dnn-resnet18");
 var onnxPath = Path.Combine(folder, "ResNet18.onnx");
 Console.WriteLine($"machine: {Environment.ProcessorCount} cores, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}; torch threads {threads}");

@@ -44,6 +44,12 @@ public abstract class InputSource
 
     /// <summary>The raw inputs as vectors (for baselines on raw inputs), or null when they are not vectors.</summary>
     public virtual double[][]? AsVectors() => null;
+
+    /// <summary>
+    /// Each sample's length when batches are padded to their longest sample (token counts), or null. With lengths,
+    /// training batches group samples of similar length, so padding does not dominate the compute.
+    /// </summary>
+    public virtual IReadOnlyList<int>? Lengths => null;
 }
 
 /// <summary>A batch of backbone input: values and, for sequences, an attention mask.</summary>

@@ -30,8 +30,8 @@ public sealed class TokenInputs : InputSource
     /// <inheritdoc />
     public override long VectorDim => 0;
 
-    /// <summary>Each sample's token count, for length-aware batching and reports.</summary>
-    public IReadOnlyList<int> Lengths => [.. ids.Select(i => i.Length)];
+    /// <inheritdoc />
+    public override IReadOnlyList<int> Lengths => [.. ids.Select(i => i.Length)];
 
     /// <inheritdoc />
     public override InputBatch Batch(long[] indices, ScalarType dtype, Device device)

@@ -42,7 +42,7 @@ internal sealed class Trainer(TrainingOptions options, Placement placement)
             {
                 epoch++;
                 model.train();
-                var plan = BatchPlan.Epoch(split.Train, options.BatchSize, random);
+                var plan = BatchPlan.Epoch(split.Train, options.BatchSize, random, inputs.Lengths);
                 using var batches = inputs.Batches(plan, placement.DType, placement.Device, training: true).GetEnumerator();
                 foreach (var indices in plan)
                 {

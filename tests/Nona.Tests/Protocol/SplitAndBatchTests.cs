@@ -41,6 +41,20 @@ public sealed class SplitAndBatchTests
     }
 
     [Fact]
+    public void Length_bucketed_batches_cover_every_row_once_and_group_similar_lengths()
+    {
+        var random = new Random(5);
+        var lengths = Enumerable.Range(0, 200).Select(_ => random.Next(3, 300)).ToArray();
+        var batches = BatchPlan.Epoch([.. Enumerable.Range(0, 200)], 16, new Random(1), lengths);
+        Assert.Equal(Enumerable.Range(0, 200).Select(i => (long)i), batches.SelectMany(b => b).Order());
+        // Padding to each batch's longest row wastes far less than in plain shuffled batches.
+        static long Padding(IEnumerable<long[]> plan, int[] l) => plan.Sum(b => b.Sum(i => b.Max(j => l[j]) - l[i]));
+        var plain = BatchPlan.Epoch([.. Enumerable.Range(0, 200)], 16, new Random(1));
+        Assert.True(Padding(batches, lengths) * 4 < Padding(plain, lengths));
+        Assert.Equal(batches.Select(b => b.ToList()), BatchPlan.Epoch([.. Enumerable.Range(0, 200)], 16, new Random(1), lengths).Select(b => b.ToList()));
+    }
+
+    [Fact]
     public void Label_scaler_maps_the_training_range_to_zero_one()
     {
         var scaler = LabelScaler.Fit([5, 1, 9, 3], [0, 1, 3]);
