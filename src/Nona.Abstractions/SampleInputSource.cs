@@ -1,19 +1,14 @@
-using System.Collections.Concurrent;
 using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Nona.Abstractions;
 
 /// <summary>
-/// Inputs loaded sample by sample (decoded images, audio clips, tokenised texts): the base every file-backed family
-/// uses. A batch's samples load in parallel, and <see cref="Batches"/> keeps a bounded number of upcoming batches
-/// ready on background threads, so the model does not wait on one thread of decoding.
+/// Inputs loaded sample by sample (decoded images, audio clips): the base every file-backed family uses. A batch's
+/// samples decode in parallel on every core, so the model does not wait on one thread of decoding.
 /// </summary>
 public abstract class SampleInputSource : InputSource
 {
-    /// <summary>How many batches are prepared ahead of the one being used.</summary>
-    public int Prefetch { get; init; } = 4;
-
     /// <summary>Threads that decode the samples of one batch.</summary>
     public int DecodeThreads { get; init; } = Math.Max(1, Environment.ProcessorCount);
 
@@ -62,56 +57,16 @@ public abstract class SampleInputSource : InputSource
     /// <inheritdoc />
     public override IEnumerable<InputBatch> Batches(IReadOnlyList<long[]> plan, ScalarType dtype, Device device, bool training = false, CancellationToken cancellationToken = default)
     {
+        // Each batch decodes in parallel on every core, on the consumer's own turn rather than on a background
+        // producer: TorchSharp 0.107 hands a temporary Scalar's raw handle to native code, so a garbage collection
+        // triggered by another allocating thread can finalize it mid-call (seen as "Unknown scalar type" crashes
+        // during training). With decoding confined to the gaps between steps, no other thread allocates while the
+        // model runs.
         int? pass = training ? Interlocked.Increment(ref augmentedPasses) : null;
-        using var queue = new BlockingCollection<InputBatch>(Math.Max(1, Prefetch));
-        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        Exception? failure = null;
-        // A dedicated thread: the producer's Parallel.For needs pool threads, and a pool-thread producer starves it.
-        var producer = Task.Factory.StartNew(() =>
+        foreach (var indices in plan)
         {
-            try
-            {
-                // Batches are built on the CPU here; moving them to the device happens on the consumer's thread.
-                foreach (var indices in plan)
-                    queue.Add(Load(indices, dtype, CPU, pass), stop.Token);
-            }
-            catch (OperationCanceledException)
-            {
-                // The consumer stopped early (early stopping, an error): nothing more to prepare.
-            }
-            catch (Exception e)
-            {
-                failure = e;
-            }
-            finally
-            {
-                queue.CompleteAdding();
-            }
-        }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
-
-        try
-        {
-            foreach (var batch in queue.GetConsumingEnumerable(cancellationToken))
-            {
-                if (device.type == DeviceType.CPU)
-                {
-                    yield return batch;
-                    continue;
-                }
-
-                using (batch)
-                    yield return new InputBatch(batch.Values.to(device), batch.Mask?.to(device));
-            }
+            cancellationToken.ThrowIfCancellationRequested();
+            yield return Load(indices, dtype, device, pass);
         }
-        finally
-        {
-            stop.Cancel();
-            foreach (var leftover in queue.GetConsumingEnumerable(CancellationToken.None))
-                leftover.Dispose();
-            producer.Wait(CancellationToken.None);
-        }
-
-        if (failure is not null)
-            throw failure is NonaException ? failure : new InvalidOperationException("loading a batch failed", failure);
     }
 }

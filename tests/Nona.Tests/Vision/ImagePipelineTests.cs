@@ -209,7 +209,7 @@ public sealed class ImagePipelineTests : IDisposable
     {
         string[] paths = [.. Enumerable.Range(0, 6).Select(i => WriteRgb($"img{i}.png", 60 + (i * 7), 50, Pattern(i)))];
         var options = new ImageOptions { ImageSize = 24, Resize = 32, Augment = true, Flip = true };
-        var inputs = new ImageInputs(paths, options) { Prefetch = 2, DecodeThreads = 2, AugmentationSeed = 5 };
+        var inputs = new ImageInputs(paths, options) { DecodeThreads = 2, AugmentationSeed = 5 };
         long[][] plan = [[0, 1], [2, 3, 4], [5], [4, 0], [1, 2, 3, 5]];
 
         var evaluation = inputs.Batches(plan, ScalarType.Float32, CPU).ToList();
