@@ -4,6 +4,7 @@
 using System.Collections.Immutable;
 using System.Reflection.Metadata;
 using System.Reflection.PortableExecutable;
+using Nona.Onnx;
 using static TorchSharp.torch;
 
 namespace Nona.Plugins.Text.Modules;

@@ -3,6 +3,7 @@
 // Split the 0–255 RGB channels, Concat them as BGR, Sub a mean image. The mean image is a full (1, 3, 224, 224)
 // per-pixel ImageNet mean in BGR order (channel averages ≈ 103.1, 115.9, 123.2), not a per-channel constant, so it
 // is read from that file rather than written here.
+using Nona.Onnx;
 using TorchSharp;
 using static TorchSharp.torch;
 

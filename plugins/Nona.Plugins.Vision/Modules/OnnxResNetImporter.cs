@@ -3,6 +3,7 @@
 // output (1, 512, 1, 1)) as a torchvision-style state dict. Its initializers have opaque names (Parameter91,
 // Constant98, ...), so the importer walks the graph from its input and names each tensor by the role of the node that
 // uses it; every step checks the op, kernel, stride, padding and shape it expects, so another graph fails loudly.
+using Nona.Onnx;
 using TorchSharp;
 using static TorchSharp.torch;
 

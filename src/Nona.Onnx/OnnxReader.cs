@@ -1,4 +1,3 @@
-// Adapted from Nona.Plugins.Vision/Modules/OnnxReader.cs (same reader, internal to the text plugin, which is its own assembly).
 // Reads the parts of an ONNX model that weight import needs, straight from the protobuf wire format
 // (https://protobuf.dev/programming-guides/encoding/). Field numbers follow onnx/onnx.proto; everything else
 // (doc strings, value_info, training info, sparse tensors, ...) is skipped. Our own reader rather than
@@ -6,10 +5,10 @@
 using System.Buffers.Binary;
 using System.Text;
 
-namespace Nona.Plugins.Text.Modules;
+namespace Nona.Onnx;
 
 /// <summary>An ONNX <c>ModelProto</c>: the header fields and its main graph.</summary>
-internal sealed record OnnxModel(long IrVersion, string ProducerName, IReadOnlyDictionary<string, long> Opsets, OnnxGraph Graph)
+public sealed record OnnxModel(long IrVersion, string ProducerName, IReadOnlyDictionary<string, long> Opsets, OnnxGraph Graph)
 {
     /// <summary>Reads a <c>.onnx</c> file (weights stored inside it; external data is not supported).</summary>
     public static OnnxModel Load(string path)
@@ -63,7 +62,7 @@ internal sealed record OnnxModel(long IrVersion, string ProducerName, IReadOnlyD
 }
 
 /// <summary>An ONNX <c>GraphProto</c>: nodes in the file's (topological) order, initializers, inputs and outputs.</summary>
-internal sealed record OnnxGraph(
+public sealed record OnnxGraph(
     IReadOnlyList<OnnxNode> Nodes,
     IReadOnlyDictionary<string, OnnxTensor> Initializers,
     IReadOnlyList<OnnxValueInfo> Inputs,
@@ -96,7 +95,7 @@ internal sealed record OnnxGraph(
 }
 
 /// <summary>A graph input or output: its name and its tensor shape (-1 for a symbolic dimension).</summary>
-internal sealed record OnnxValueInfo(string Name, IReadOnlyList<long> Shape)
+public sealed record OnnxValueInfo(string Name, IReadOnlyList<long> Shape)
 {
     internal static OnnxValueInfo Parse(ReadOnlyMemory<byte> bytes)
     {
@@ -138,7 +137,7 @@ internal sealed record OnnxValueInfo(string Name, IReadOnlyList<long> Shape)
 }
 
 /// <summary>An ONNX <c>NodeProto</c>.</summary>
-internal sealed record OnnxNode(
+public sealed record OnnxNode(
     string Name,
     string OpType,
     IReadOnlyList<string> Inputs,
@@ -184,7 +183,7 @@ internal sealed record OnnxNode(
 }
 
 /// <summary>An ONNX <c>AttributeProto</c>: its float, int, string, floats and ints forms (tensors and graphs are skipped).</summary>
-internal sealed record OnnxAttribute(string Name, float F, long I, string S, IReadOnlyList<float> Floats, IReadOnlyList<long> Ints)
+public sealed record OnnxAttribute(string Name, float F, long I, string S, IReadOnlyList<float> Floats, IReadOnlyList<long> Ints)
 {
     internal static OnnxAttribute Parse(ReadOnlyMemory<byte> bytes)
     {
@@ -214,7 +213,7 @@ internal sealed record OnnxAttribute(string Name, float F, long I, string S, IRe
 }
 
 /// <summary>An ONNX <c>TensorProto</c>; only float32 data (in <c>float_data</c> or <c>raw_data</c>) can be read back.</summary>
-internal sealed class OnnxTensor(string name, IReadOnlyList<long> dims, int dataType, IReadOnlyList<float> floatData, ReadOnlyMemory<byte> rawData)
+public sealed class OnnxTensor(string name, IReadOnlyList<long> dims, int dataType, IReadOnlyList<float> floatData, ReadOnlyMemory<byte> rawData)
 {
     private const int FloatType = 1;
 
