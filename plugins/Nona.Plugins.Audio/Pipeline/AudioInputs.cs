@@ -54,36 +54,8 @@ public sealed class AudioInputs : SampleInputSource
         return torch.tensor(clip, [clip.Length], ScalarType.Float32); // (T)
     }
 
-    private string ComputeFingerprint()
-    {
-        // Files hash in parallel, then their digests are hashed in order: the same bytes give the same key.
-        var digests = new byte[paths.Length][];
-        try
-        {
-            Parallel.For(0, paths.Length, new ParallelOptions { MaxDegreeOfParallelism = DecodeThreads }, i =>
-            {
-                try
-                {
-                    using var stream = new FileStream(paths[i], FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan);
-                    digests[i] = SHA256.HashData(stream);
-                }
-                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-                {
-                    throw new DataFormatException($"{paths[i]}: cannot read the file to fingerprint it ({e.Message})");
-                }
-            });
-        }
-        catch (AggregateException e) when (e.InnerExceptions.FirstOrDefault() is DataFormatException first)
-        {
-            throw first;
-        }
-
-        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        hash.AppendData(Encoding.UTF8.GetBytes($"{PipelineVersion};{options.EvaluationKey()};count={paths.Length}\n"));
-        foreach (var digest in digests)
-            hash.AppendData(digest);
-        return Convert.ToHexStringLower(hash.GetHashAndReset());
-    }
+    private string ComputeFingerprint() =>
+        FileSamples.Fingerprint(paths, $"{PipelineVersion};{options.EvaluationKey()}", DecodeThreads);
 }
 
 /// <summary>

@@ -1,4 +1,3 @@
-using System.Globalization;
 using Nona.Abstractions;
 
 namespace Nona.Plugins.Vision.Pipeline;
@@ -10,8 +9,6 @@ namespace Nona.Plugins.Vision.Pipeline;
 /// </summary>
 public static class ImageRows
 {
-    private const int MaxReasons = 5;
-
     /// <summary>
     /// The rows whose image can be read, in their original order, with notes for <see cref="DatasetData.Notes"/>.
     /// </summary>
@@ -29,46 +26,7 @@ public static class ImageRows
         ImageOptions options,
         CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(paths);
-        ArgumentNullException.ThrowIfNull(labels);
         ArgumentNullException.ThrowIfNull(options);
-        if (labels.Count != paths.Count || (sourceLines is not null && sourceLines.Count != paths.Count))
-            throw new ArgumentException($"{paths.Count} paths, {labels.Count} labels and {sourceLines?.Count} source lines must match");
-
-        // Headers are small reads: checking them in parallel hides the file system's latency on large datasets.
-        var problems = new string?[paths.Count];
-        Parallel.For(0, paths.Count, new ParallelOptions { CancellationToken = cancellationToken }, i =>
-        {
-            if (!ImageDecoder.TryIdentify(paths[i], options.MaxPixels, out var problem))
-                problems[i] = problem ?? "unreadable";
-        });
-
-        var keptPaths = new List<string>(paths.Count);
-        var keptLabels = new List<double>(paths.Count);
-        var reasons = new List<string>();
-        var skipped = 0;
-        for (var i = 0; i < paths.Count; i++)
-        {
-            if (problems[i] is not { } problem)
-            {
-                keptPaths.Add(paths[i]);
-                keptLabels.Add(labels[i]);
-                continue;
-            }
-
-            var line = sourceLines is null ? "" : string.Create(CultureInfo.InvariantCulture, $" (table line {sourceLines[i]})");
-            if (options.OnBadImage == BadRowPolicy.Fail)
-                throw new DataFormatException($"{paths[i]}: {problem}{line}; fix or remove the file, or set on_bad_image: skip");
-            if (++skipped <= MaxReasons)
-                reasons.Add($"{paths[i]}: {problem}{line}");
-        }
-
-        if (paths.Count > 0 && keptPaths.Count == 0)
-            throw new DataFormatException($"{dataset}: none of the {paths.Count} images can be read, e.g. {reasons[0]}; check data.root and the image paths");
-
-        string[] notes = skipped == 0
-            ? []
-            : [$"{dataset}: skipped {skipped} unreadable image(s), e.g. {string.Join("; ", reasons)}"];
-        return ([.. keptPaths], [.. keptLabels], notes);
+        return FileSamples.Keep(dataset, paths, labels, sourceLines, options.OnBadImage, path => ImageDecoder.TryIdentify(path, options.MaxPixels, out var problem) ? null : problem ?? "unreadable", "image", "on_bad_image", cancellationToken);
     }
 }
