@@ -19,11 +19,12 @@ public abstract class SampleInputSource : InputSource
 
     /// <summary>
     /// Loads sample <paramref name="index"/> as a CPU float32 tensor of the same shape for every sample
-    /// (e.g. (3, H, W)). <paramref name="augmentation"/> is null at evaluation; in training it is a generator
-    /// private to this sample and pass, for random crops and flips. Throws <see cref="DataFormatException"/>
-    /// naming the file when it cannot be read. Called from several threads at once.
+    /// (e.g. (3, H, W)), with its data length when the sample is zero-padded at the end (see
+    /// <see cref="LoadedSample"/>). <paramref name="augmentation"/> is null at evaluation; in training it is a
+    /// generator private to this sample and pass, for random crops and flips. Throws
+    /// <see cref="DataFormatException"/> naming the file when it cannot be read. Called from several threads at once.
     /// </summary>
-    protected abstract Tensor LoadSample(int index, Random? augmentation);
+    protected abstract LoadedSample LoadSample(int index, Random? augmentation);
 
     /// <inheritdoc />
     public override InputBatch Batch(long[] indices, ScalarType dtype, Device device) => Load(indices, dtype, device, pass: null);
@@ -31,6 +32,7 @@ public abstract class SampleInputSource : InputSource
     private InputBatch Load(long[] indices, ScalarType dtype, Device device, int? pass)
     {
         var samples = new Tensor[indices.Length];
+        var lengths = new int?[indices.Length];
         try
         {
             Parallel.For(0, indices.Length, new ParallelOptions { MaxDegreeOfParallelism = DecodeThreads }, i =>
@@ -38,10 +40,11 @@ public abstract class SampleInputSource : InputSource
                 var index = (int)indices[i];
                 // A fixed mix (HashCode.Combine is randomised per process): the same seed, pass and sample give the same crop.
                 var random = pass is { } p ? new Random(unchecked((AugmentationSeed * 1_000_003) + (p * 7_919) + index)) : null;
-                samples[i] = LoadSample(index, random);
+                (samples[i], lengths[i]) = LoadSample(index, random);
             });
             using var stacked = stack(samples);
-            return new InputBatch(stacked.to(dtype, device));
+            var values = stacked.to(dtype, device);
+            return new InputBatch(values, lengths.Any(l => l is not null) ? Mask(lengths, stacked.shape[^1], device) : null);
         }
         catch (AggregateException e) when (e.InnerExceptions.FirstOrDefault() is NonaException first)
         {
@@ -52,6 +55,16 @@ public abstract class SampleInputSource : InputSource
             foreach (var sample in samples)
                 sample?.Dispose();
         }
+    }
+
+    /// <summary>(B, T) int64: 1 at the positions of the last axis that hold data, 0 at the padding after them.</summary>
+    private static Tensor Mask(int?[] lengths, long positions, Device device)
+    {
+        var mask = new long[lengths.Length * positions];
+        for (var row = 0; row < lengths.Length; row++)
+            Array.Fill(mask, 1L, (int)(row * positions), (int)Math.Min(lengths[row] ?? positions, positions));
+        using var cpu = torch.tensor(mask, [lengths.Length, positions]);
+        return cpu.to(device, copy: true);
     }
 
     /// <inheritdoc />
@@ -70,3 +83,12 @@ public abstract class SampleInputSource : InputSource
         }
     }
 }
+
+/// <summary>One loaded sample of a <see cref="SampleInputSource"/>.</summary>
+/// <param name="Values">The sample, a CPU float32 tensor of the source's fixed shape.</param>
+/// <param name="Length">
+/// For a sample zero-padded at the end of its last axis (an audio clip shorter than the clip length): how many
+/// leading positions hold data. Null when every position does. When any sample of a batch has a length, the batch
+/// carries a <see cref="InputBatch.Mask"/> over the last axis, so backbones can pool over data only.
+/// </param>
+public readonly record struct LoadedSample(Tensor Values, int? Length = null);

@@ -24,11 +24,16 @@ public static class AudioDecoder
     /// Decodes <paramref name="path"/> into a mono 16 kHz clip of <see cref="AudioOptions.ClipSamples"/> samples.
     /// Throws <see cref="DataFormatException"/> naming the file when it cannot be read.
     /// </summary>
-    public static float[] Decode(string path, AudioOptions options)
+    public static float[] Decode(string path, AudioOptions options) => DecodeClip(path, options).Samples;
+
+    /// <summary>
+    /// As <see cref="Decode"/>, with the number of leading samples that hold audio (the rest is zero padding).
+    /// </summary>
+    public static AudioClip DecodeClip(string path, AudioOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
         var (mono, rate) = ReadMono(path);
-        return Prepare(Resample(mono, rate), options);
+        return PrepareClip(Resample(mono, rate), options);
     }
 
     /// <summary>Reads the whole file as mono samples at the file's own rate. Throws <see cref="DataFormatException"/>.</summary>
@@ -140,7 +145,13 @@ public static class AudioDecoder
     /// Crops (by <see cref="AudioOptions.Crop"/>) or zero-pads at the end a 16 kHz clip to
     /// <see cref="AudioOptions.ClipSamples"/>, then normalises it when <see cref="AudioOptions.Normalize"/> is set.
     /// </summary>
-    public static float[] Prepare(ReadOnlySpan<float> clip, AudioOptions options)
+    public static float[] Prepare(ReadOnlySpan<float> clip, AudioOptions options) => PrepareClip(clip, options).Samples;
+
+    /// <summary>
+    /// As <see cref="Prepare"/>, with the number of leading samples that hold audio. Normalisation uses those samples
+    /// only, and the padding stays zero.
+    /// </summary>
+    public static AudioClip PrepareClip(ReadOnlySpan<float> clip, AudioOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
         var length = options.ClipSamples;
@@ -150,9 +161,10 @@ public static class AudioDecoder
         else
             clip.Slice(CropStart(clip, length, options.Crop), length).CopyTo(result);
 
+        var valid = Math.Min(clip.Length, length);
         if (options.Normalize)
-            Standardize(result);
-        return result;
+            Standardize(result.AsSpan(0, valid));
+        return new AudioClip(result, valid);
     }
 
     /// <summary>Where the kept window of <paramref name="length"/> samples starts in a longer clip.</summary>
@@ -182,8 +194,10 @@ public static class AudioDecoder
         }
     }
 
-    private static void Standardize(float[] clip)
+    private static void Standardize(Span<float> clip)
     {
+        if (clip.IsEmpty)
+            return;
         double sum = 0, squares = 0;
         foreach (var x in clip)
             sum += x;
@@ -314,3 +328,10 @@ public static class AudioDecoder
         }
     }
 }
+
+/// <summary>A prepared clip: <see cref="AudioOptions.ClipSamples"/> samples, the first <paramref name="Length"/> of them audio.</summary>
+/// <param name="Samples">The clip at 16 kHz, zero-padded at the end.</param>
+/// <param name="Length">How many leading samples hold audio (the clip length when nothing was padded).</param>
+#pragma warning disable CA1819 // A clip is an array of samples by nature; callers hand it straight to a tensor.
+public sealed record AudioClip(float[] Samples, int Length);
+#pragma warning restore CA1819

@@ -9,14 +9,15 @@ namespace Nona.Plugins.Audio.Pipeline;
 
 /// <summary>
 /// Audio files as backbone input: the <c>audio</c> modality. Each sample is decoded by <see cref="AudioDecoder"/>
-/// when its batch is built (in parallel, prefetched by <see cref="SampleInputSource.Batches"/>) into a float32
-/// waveform of <see cref="AudioOptions.ClipSamples"/> samples at 16 kHz.
+/// when its batch is built (in parallel, see <see cref="SampleInputSource.Batches"/>) into a float32
+/// waveform of <see cref="AudioOptions.ClipSamples"/> samples at 16 kHz; a clip shorter than that is zero-padded and
+/// its batch carries a mask of the samples that hold audio.
 /// </summary>
 public sealed class AudioInputs : SampleInputSource
 {
     // Bump when decoding changes what a file turns into: cached frozen-backbone features keyed on the old output
     // must not be reused.
-    private const string PipelineVersion = "nona-audio-files-v1";
+    private const string PipelineVersion = "nona-audio-files-v2";
 
     private readonly string[] paths;
     private readonly AudioOptions options;
@@ -48,10 +49,10 @@ public sealed class AudioInputs : SampleInputSource
     public override string Fingerprint() => fingerprint.Value;
 
     /// <inheritdoc />
-    protected override Tensor LoadSample(int index, Random? augmentation)
+    protected override LoadedSample LoadSample(int index, Random? augmentation)
     {
-        var clip = AudioDecoder.Decode(paths[index], options);
-        return torch.tensor(clip, [clip.Length], ScalarType.Float32); // (T)
+        var clip = AudioDecoder.DecodeClip(paths[index], options);
+        return new(torch.tensor(clip.Samples, [clip.Samples.Length], ScalarType.Float32), clip.Length); // (T)
     }
 
     private string ComputeFingerprint() =>
@@ -64,7 +65,7 @@ public sealed class AudioInputs : SampleInputSource
 /// </summary>
 public sealed class TensorAudioInputs : SampleInputSource
 {
-    private const string PipelineVersion = "nona-audio-tensor-v1";
+    private const string PipelineVersion = "nona-audio-tensor-v2";
 
     private readonly Tensor clips;
     private readonly AudioOptions options;
@@ -102,11 +103,11 @@ public sealed class TensorAudioInputs : SampleInputSource
     public override string Fingerprint() => fingerprint.Value;
 
     /// <inheritdoc />
-    protected override Tensor LoadSample(int index, Random? augmentation)
+    protected override LoadedSample LoadSample(int index, Random? augmentation)
     {
         using var row = clips[index];
-        var clip = AudioDecoder.Prepare(row.data<float>().ToArray(), options);
-        return torch.tensor(clip, [clip.Length], ScalarType.Float32); // (T)
+        var clip = AudioDecoder.PrepareClip(row.data<float>().ToArray(), options);
+        return new(torch.tensor(clip.Samples, [clip.Samples.Length], ScalarType.Float32), clip.Length); // (T)
     }
 
     private string ComputeFingerprint()

@@ -51,8 +51,8 @@ public sealed class ImageInputs : SampleInputSource
     public override string Fingerprint() => fingerprint.Value;
 
     /// <inheritdoc />
-    protected override Tensor LoadSample(int index, Random? augmentation) =>
-        ImageDecoder.Decode(paths[index], options, options.Augment ? augmentation : null);
+    protected override LoadedSample LoadSample(int index, Random? augmentation) =>
+        new(ImageDecoder.Decode(paths[index], options, options.Augment ? augmentation : null));
 
     private string ComputeFingerprint() =>
         FileSamples.Fingerprint(paths, $"{PipelineVersion};{options.EvaluationKey()}", DecodeThreads);
@@ -110,7 +110,7 @@ public sealed class TensorImageInputs : SampleInputSource
     public override string Fingerprint() => fingerprint.Value;
 
     /// <inheritdoc />
-    protected override Tensor LoadSample(int index, Random? augmentation)
+    protected override LoadedSample LoadSample(int index, Random? augmentation)
     {
         using var scope = NewDisposeScope();
         var image = images[index]; // (C, H, W)
@@ -120,7 +120,7 @@ public sealed class TensorImageInputs : SampleInputSource
         var result = augmentation is not null && options.Augment
             ? Augment(batch, augmentation)
             : ResizeTo(batch, options.ImageSize);
-        return result.squeeze(0).contiguous().MoveToOuterDisposeScope(); // (3, S, S)
+        return new(result.squeeze(0).contiguous().MoveToOuterDisposeScope()); // (3, S, S)
     }
 
     private Tensor Augment(Tensor batch, Random random)

@@ -97,9 +97,27 @@ public sealed class AudioPipelineTests : IDisposable
         Assert.Contains(clip.AsSpan(0, 4_000).ToArray(), x => Math.Abs(x) > 0.4);
         Assert.All(clip.AsSpan(4_000).ToArray(), x => Assert.Equal(0f, x));
 
-        var normalized = AudioDecoder.Decode(path, new AudioOptions { Seconds = 1, Normalize = true });
-        Assert.InRange(normalized.Average(), -1e-4, 1e-4);
-        Assert.InRange(Rms(normalized), 0.999, 1.001);
+        // Normalisation sees the audio only: the padding stays silent.
+        var normalized = AudioDecoder.DecodeClip(path, new AudioOptions { Seconds = 1, Normalize = true });
+        Assert.Equal(4_000, normalized.Length);
+        var audio = normalized.Samples.AsSpan(0, 4_000).ToArray();
+        Assert.InRange(audio.Average(), -1e-4, 1e-4);
+        Assert.InRange(Rms(audio), 0.999, 1.001);
+        Assert.All(normalized.Samples.AsSpan(4_000).ToArray(), x => Assert.Equal(0f, x));
+    }
+
+    [Fact]
+    public void Batches_of_padded_clips_carry_a_mask_of_the_audio_samples()
+    {
+        var shortFile = WriteWave("quarter.wav", new WaveFormat(16_000, 16, 1), 4_000, t => Amplitude * Math.Sin(2 * Math.PI * Frequency * t / 16_000));
+        var longFile = WriteWave("long.wav", new WaveFormat(16_000, 16, 1), 20_000, t => Amplitude * Math.Sin(2 * Math.PI * Frequency * t / 16_000));
+        var inputs = new AudioInputs([shortFile, longFile], new AudioOptions { Seconds = 1 });
+        using var batch = inputs.Batch([0, 1], ScalarType.Float32, CPU);
+        Assert.NotNull(batch.Mask);
+        Assert.Equal([2L, 16_000L], batch.Mask.shape);
+        Assert.Equal([4_000L, 16_000L], batch.Mask.sum(1).data<long>().ToArray());
+        Assert.Equal(1L, batch.Mask[0, 3_999].item<long>());
+        Assert.Equal(0L, batch.Mask[0, 4_000].item<long>());
     }
 
     [Theory]
