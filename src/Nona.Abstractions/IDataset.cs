@@ -24,4 +24,11 @@ public sealed class DatasetData
 
     /// <summary>Things the user should know (rows skipped and why), printed at the end of the run.</summary>
     public IReadOnlyList<string> Notes { get; init; } = [];
+
+    /// <summary>
+    /// One group key per sample, in the order of <see cref="Labels"/> (the speaker, the recording a window was cut
+    /// from), or null when the samples are independent. The protocol's splits keep each group whole: no group has
+    /// samples in two of train, validation and test.
+    /// </summary>
+    public IReadOnlyList<string>? Groups { get; init; }
 }

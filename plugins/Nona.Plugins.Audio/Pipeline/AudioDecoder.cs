@@ -142,7 +142,7 @@ public static class AudioDecoder
     }
 
     /// <summary>
-    /// Crops (by <see cref="AudioOptions.Crop"/>) or zero-pads at the end a 16 kHz clip to
+    /// Denoises when <see cref="AudioOptions.Denoise"/> says so, then crops (by <see cref="AudioOptions.Crop"/>) or zero-pads at the end a 16 kHz clip to
     /// <see cref="AudioOptions.ClipSamples"/>, then normalises it when <see cref="AudioOptions.Normalize"/> is set.
     /// </summary>
     public static float[] Prepare(ReadOnlySpan<float> clip, AudioOptions options) => PrepareClip(clip, options).Samples;
@@ -154,6 +154,8 @@ public static class AudioDecoder
     public static AudioClip PrepareClip(ReadOnlySpan<float> clip, AudioOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
+        if (options.Denoise == AudioDenoise.SpectralGate)
+            clip = SpectralGate.Apply(clip); // the whole recording: its quiet stretches give the noise floor
         var length = options.ClipSamples;
         var result = new float[length];
         if (clip.Length <= length)

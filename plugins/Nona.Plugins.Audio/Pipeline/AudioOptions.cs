@@ -1,6 +1,7 @@
 using System.ComponentModel;
 using System.ComponentModel.DataAnnotations;
 using System.Globalization;
+using System.Runtime.Serialization;
 using Nona.Abstractions;
 
 namespace Nona.Plugins.Audio.Pipeline;
@@ -16,6 +17,17 @@ public enum AudioCrop
 
     /// <summary>The window with the highest RMS (window starts every 10 ms).</summary>
     Loudest,
+}
+
+/// <summary>Noise reduction applied to a whole recording before it is cropped.</summary>
+public enum AudioDenoise
+{
+    /// <summary>The audio as recorded.</summary>
+    None,
+
+    /// <summary>A spectral gate (<see cref="SpectralGate"/>): bins below the recording's own noise floor are attenuated.</summary>
+    [EnumMember(Value = "spectral-gate")]
+    SpectralGate,
 }
 
 /// <summary>
@@ -47,6 +59,11 @@ public class AudioOptions
     [Description("scale each clip to zero mean and unit variance (off for HuBERT-base; on for wav2vec 2.0 large / WavLM)")]
     public bool Normalize { get; set; }
 
+    /// <summary>Noise reduction before cropping.</summary>
+    // Off by default: the backbones were pretrained on unprocessed audio, and the gate can eat quiet speech.
+    [Description("noise reduction of each whole recording before cropping: none, or spectral-gate (bins below the recording's noise floor, measured on its quietest frames, are attenuated)")]
+    public AudioDenoise Denoise { get; set; } = AudioDenoise.None;
+
     /// <summary>What to do with audio files that are missing, unreadable or in an unsupported format.</summary>
     [Description("fail or skip audio files that are missing, unreadable or not WAV (skipped ones are counted and reported)")]
     public BadRowPolicy OnBadAudio { get; set; } = BadRowPolicy.Fail;
@@ -59,5 +76,5 @@ public class AudioOptions
 
     /// <summary>The settings that change what a clip turns into (for fingerprints).</summary>
     internal string EvaluationKey() =>
-        string.Create(CultureInfo.InvariantCulture, $"rate={SampleRate};samples={ClipSamples};crop={Crop};normalize={Normalize}");
+        string.Create(CultureInfo.InvariantCulture, $"rate={SampleRate};samples={ClipSamples};crop={Crop};normalize={Normalize};denoise={Denoise}");
 }

@@ -57,6 +57,7 @@ internal sealed class ExperimentRunner(Recipe recipe, PluginBuilder builder, IRu
         var minimum = (int)Math.Ceiling(3 / ((1 - evaluation.TestFraction) * (1 - evaluation.ValFraction))) + 2;
         if (data.Labels.Length < minimum)
             throw new NonaException($"{recipe.Path}: dataset '{name}' has {data.Labels.Length} rows; the protocol needs at least {minimum} so every split has 3 training points");
+        CheckGroups(name, data);
         var surface = evaluation.Surfaces && data.Inputs.VectorDim == 2 && data.Inputs.AsVectors() is not null ? new SurfacePanels(name, data) : null;
         var (inputs, precomputed) = TrainingInputs(name, data);
         observer.DatasetStarted(name, data.Labels.Length, evaluation.Splits * recipe.Heads.Count);
@@ -64,7 +65,9 @@ internal sealed class ExperimentRunner(Recipe recipe, PluginBuilder builder, IRu
         {
             cancellationToken.ThrowIfCancellationRequested();
             var seed = recipe.Seed + k;
-            var split = DataSplit.Make(data.Labels, seed, evaluation);
+            var split = DataSplit.Make(data.Labels, seed, evaluation, data.Groups);
+            if (split.Train.Length == 0 || split.Val.Length == 0 || split.Test.Length == 0)
+                throw new NonaException($"{recipe.Path}: dataset '{name}': split {k} has an empty train, validation or test part ({split.Train.Length}/{split.Val.Length}/{split.Test.Length} rows); it has too few groups for these fractions (or stratify_bins); use more data or fewer bins");
             var scaler = LabelScaler.Fit(data.Labels, split.Train);
             var scaled = data.Labels.Select(scaler.Scale).ToArray();
             var context = new SplitContext(name, data, inputs, precomputed, k, seed, split, scaler, scaled, k == 0 ? surface : null);
@@ -76,6 +79,18 @@ internal sealed class ExperimentRunner(Recipe recipe, PluginBuilder builder, IRu
 
         if (surface is not null)
             output.AddSurfaces(surface);
+    }
+
+    /// <summary>A dataset's group keys must cover every row, and whole groups can only be split three ways if there are three.</summary>
+    private void CheckGroups(string name, DatasetData data)
+    {
+        if (data.Groups is not { } groups)
+            return;
+        if (groups.Count != data.Labels.Length || groups.Any(g => g is null))
+            throw new NonaException($"{recipe.Path}: dataset '{name}' gives {groups.Count} group keys for {data.Labels.Length} rows; this is a bug in the dataset plugin");
+        var distinct = groups.Distinct(StringComparer.Ordinal).Count();
+        if (distinct < 3)
+            throw new NonaException($"{recipe.Path}: dataset '{name}' has {distinct} group(s); a group-aware split needs at least 3 so train, validation and test each get one");
     }
 
     /// <summary>

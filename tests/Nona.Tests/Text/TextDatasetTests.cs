@@ -1,6 +1,7 @@
 using Microsoft.Data.Sqlite;
 using Nona.Abstractions;
 using Nona.Host.Data;
+using Nona.Plugins.Audio.Datasets;
 using Nona.Plugins.Text.Datasets;
 using Xunit;
 
