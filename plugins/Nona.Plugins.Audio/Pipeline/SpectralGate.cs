@@ -6,7 +6,9 @@ namespace Nona.Plugins.Audio.Pipeline;
 /// <summary>
 /// A stationary spectral-gate denoiser, in the manner of the <c>noisereduce</c> package: a 512-point periodic Hann
 /// STFT with hop 128 (reflect-padded, so every sample sits under four frames); the noise floor of each frequency is
-/// measured on the recording's own quietest 10 % of frames as mean + 1.5 std of their magnitudes; every bin gets the
+/// measured on the recording's own quietest 10 % of frames as mean + 1.5 std of their magnitudes, then the median of
+/// that over ±8 neighbouring frequencies (so a steady tone, present in the quiet frames too, is not taken for noise);
+/// every bin gets the
 /// soft gain 1 / (1 + (threshold / |X|)⁴) — 0.5 at the threshold, above 0.99 at three times it — smoothed over three
 /// frames so isolated noise peaks do not chirp ("musical noise"); then the inverse STFT with weighted overlap-add.
 /// The output has the input's length; silence stays silence.
@@ -27,6 +29,7 @@ public static class SpectralGate
 
     private const int Bins = (FrameLength / 2) + 1;
     private const int SmoothFrames = 3;
+    private const int FloorSpan = 8; // bins (±250 Hz at 16 kHz)
 
     private static readonly float[] Window = [.. Enumerable.Range(0, FrameLength).Select(i => (float)(0.5 - (0.5 * Math.Cos(2 * Math.PI * i / FrameLength))))];
 
@@ -65,12 +68,23 @@ public static class SpectralGate
         if (audible.Length == 0)
             return new float[clip.Length];
         var quiet = audible.OrderBy(t => energies[t]).ThenBy(t => t).Take(Math.Max(1, (int)Math.Ceiling(NoiseShare * audible.Length))).ToArray();
-        var threshold = new double[Bins];
+        var floor = new double[Bins];
         for (var f = 0; f < Bins; f++)
         {
             var mean = quiet.Average(t => magnitudes[t][f]);
             var variance = quiet.Average(t => (magnitudes[t][f] - mean) * (magnitudes[t][f] - mean));
-            threshold[f] = mean + (ThresholdStd * Math.Sqrt(variance));
+            floor[f] = mean + (ThresholdStd * Math.Sqrt(variance));
+        }
+
+        // A steady tone is in the quiet frames too; the median over ±FloorSpan bins keeps its few bins out of the
+        // floor, while broadband noise floors, which change slowly with frequency, pass through it.
+        var threshold = new double[Bins];
+        for (var f = 0; f < Bins; f++)
+        {
+            var (first, last) = (Math.Max(0, f - FloorSpan), Math.Min(Bins - 1, f + FloorSpan));
+            var window = floor[first..(last + 1)];
+            Array.Sort(window);
+            threshold[f] = window[window.Length / 2];
         }
 
         var gains = new double[frames][];

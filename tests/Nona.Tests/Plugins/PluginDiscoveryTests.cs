@@ -27,7 +27,7 @@ public sealed class PluginDiscoveryTests
         Assert.Equal(["none", "s1", "s2"], catalog.NamesOf(PluginKind.SoftStep));
         Assert.Equal(["knn", "linear"], catalog.NamesOf(PluginKind.Regressor));
         Assert.Equal(
-            ["adresso", "audio-csv", "austin", "books", "csv", "houses", "image-csv", "medsegbench", "numbers", "pitchfork", "rsna-bone-age", "shapes", "synthetic", "text-csv", "tones", "udacity"],
+            ["adresso", "audio-csv", "austin", "books", "coughvid", "csv", "houses", "image-csv", "medsegbench", "nosemic", "numbers", "pitchfork", "rsna-bone-age", "shapes", "synthetic", "text-csv", "tones", "udacity"],
             catalog.NamesOf(PluginKind.Dataset));
         Assert.Equal(["bert", "distilbert", "efficientnet", "identity", "logmel", "resnet"], catalog.NamesOf(PluginKind.Backbone));
         Assert.Equal(["mlp"], catalog.NamesOf(PluginKind.Projector));
