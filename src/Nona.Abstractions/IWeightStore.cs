@@ -32,6 +32,15 @@ public interface IWeightStore
     IReadOnlyDictionary<string, Tensor> Read(string path);
 
     /// <summary>
+    /// The non-tensor entries of a PyTorch checkpoint (integers as <see cref="long"/>, floats as
+    /// <see cref="double"/>, strings, booleans), nested dictionaries included, keyed by their dotted path: OpenAI
+    /// Whisper's <c>{"dims": {"n_audio_head": 6, ...}, "model_state_dict": {...}}</c> gives <c>dims.n_audio_head</c>
+    /// → 6. Hyper-parameters that tensor shapes do not determine live there. Empty for a <c>.safetensors</c> file.
+    /// Throws <see cref="NonaException"/> as <see cref="Read"/> does.
+    /// </summary>
+    IReadOnlyDictionary<string, object> ReadMetadata(string path);
+
+    /// <summary>
     /// Copies <paramref name="weights"/> into <paramref name="module"/>'s parameters and buffers by name. Keys in
     /// <paramref name="ignored"/> (exact, or a prefix ending in '.') are dropped first. Missing keys, unexpected keys
     /// and shape mismatches are all listed by name in one <see cref="NonaException"/> that names

@@ -66,6 +66,26 @@ internal sealed class WeightStore(string cacheFolder, string recipeFolder, HttpC
     }
 
     /// <inheritdoc />
+    public IReadOnlyDictionary<string, object> ReadMetadata(string path)
+    {
+        if (path.EndsWith(".safetensors", StringComparison.OrdinalIgnoreCase))
+            return new Dictionary<string, object>(StringComparer.Ordinal);
+        Hashtable table;
+        try
+        {
+            table = PyTorchUnpickler.UnpickleStateDict(path);
+        }
+        catch (Exception e) when (e is not NonaException)
+        {
+            throw new NonaException($"{path}: cannot read a PyTorch checkpoint ({e.Message.ReplaceLineEndings(" ")}); expected a .pth/.pt/.bin file written by torch.save");
+        }
+
+        var metadata = new Dictionary<string, object>(StringComparer.Ordinal);
+        CollectMetadata(table, "", metadata);
+        return metadata;
+    }
+
+    /// <inheritdoc />
     public void LoadInto(nn.Module module, IReadOnlyDictionary<string, Tensor> weights, string source, IReadOnlyCollection<string>? ignored = null)
     {
         bool Ignored(string key) => ignored?.Any(i => i.EndsWith('.') ? key.StartsWith(i, StringComparison.Ordinal) : key == i) == true;
@@ -170,6 +190,33 @@ internal sealed class WeightStore(string cacheFolder, string recipeFolder, HttpC
         }
 
         return table.Cast<DictionaryEntry>().Where(e => e.Value is Tensor).ToDictionary(e => (string)e.Key, e => (Tensor)e.Value!);
+    }
+
+    // The unpickler has already materialised every tensor of the file: those are disposed here, the rest kept.
+    private static void CollectMetadata(Hashtable table, string prefix, Dictionary<string, object> metadata)
+    {
+        foreach (DictionaryEntry entry in table)
+        {
+            var key = prefix + Convert.ToString(entry.Key, System.Globalization.CultureInfo.InvariantCulture);
+            switch (entry.Value)
+            {
+                case Tensor tensor:
+                    tensor.Dispose();
+                    break;
+                case Hashtable inner:
+                    CollectMetadata(inner, key + ".", metadata);
+                    break;
+                case int or long or short or byte:
+                    metadata[key] = Convert.ToInt64(entry.Value, System.Globalization.CultureInfo.InvariantCulture);
+                    break;
+                case double or float:
+                    metadata[key] = Convert.ToDouble(entry.Value, System.Globalization.CultureInfo.InvariantCulture);
+                    break;
+                case string or bool:
+                    metadata[key] = entry.Value;
+                    break;
+            }
+        }
     }
 
     private static string Shape(Tensor tensor) => $"[{string.Join(", ", tensor.shape)}]";

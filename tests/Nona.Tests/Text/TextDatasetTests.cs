@@ -382,6 +382,8 @@ public sealed class TextDatasetTests : IDisposable
 
         public IReadOnlyDictionary<string, TorchSharp.torch.Tensor> Read(string path) => throw new NotSupportedException();
 
+        public IReadOnlyDictionary<string, object> ReadMetadata(string path) => throw new NotSupportedException();
+
         public void LoadInto(TorchSharp.torch.nn.Module module, IReadOnlyDictionary<string, TorchSharp.torch.Tensor> weights, string source, IReadOnlyCollection<string>? ignored = null) =>
             throw new NotSupportedException();
     }

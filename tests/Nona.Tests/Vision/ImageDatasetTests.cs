@@ -374,6 +374,8 @@ public sealed class ImageDatasetTests : IDisposable
 
         public IReadOnlyDictionary<string, Tensor> Read(string path) => throw new NotSupportedException();
 
+        public IReadOnlyDictionary<string, object> ReadMetadata(string path) => throw new NotSupportedException();
+
         public void LoadInto(nn.Module module, IReadOnlyDictionary<string, Tensor> weights, string source, IReadOnlyCollection<string>? ignored = null) =>
             throw new NotSupportedException();
     }

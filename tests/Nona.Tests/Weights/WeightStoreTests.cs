@@ -92,6 +92,33 @@ public sealed class WeightStoreTests
     }
 
     [Fact]
+    public void Metadata_holds_a_checkpoints_non_tensor_entries_by_dotted_key_and_is_empty_for_safetensors()
+    {
+        using var folder = new TempFolder();
+        var store = new WeightStore(Path.Combine(folder.Path, "cache"), folder.Path);
+        // OpenAI Whisper's layout: {"dims": {...ints...}, "model_state_dict": {...fp16 tensors...}}.
+        var pt = Path.Combine(AppContext.BaseDirectory, "fixtures", "whisper_openai_tiny.pt");
+
+        var metadata = store.ReadMetadata(pt);
+        var weights = store.Read(pt);
+
+        Assert.Equal(2L, metadata["dims.n_audio_head"]);
+        Assert.Equal(32L, metadata["dims.n_audio_state"]);
+        Assert.Equal(80L, metadata["dims.n_mels"]);
+        Assert.Equal(10, metadata.Count); // the ten ModelDimensions, no tensors
+        Assert.Equal(ScalarType.Float16, weights["encoder.conv1.weight"].dtype);
+        Assert.Equal([1500L, 32], weights["encoder.positional_embedding"].shape);
+        Assert.Contains("decoder.token_embedding.weight", weights.Keys);
+        foreach (var tensor in weights.Values)
+            tensor.Dispose();
+
+        using var linear = nn.Linear(3, 2);
+        var safetensors = Path.Combine(folder.Path, "w.safetensors");
+        linear.save_safetensors(safetensors);
+        Assert.Empty(store.ReadMetadata(safetensors));
+    }
+
+    [Fact]
     public void Missing_unexpected_and_mis_shaped_keys_are_all_listed_by_name()
     {
         using var folder = new TempFolder();
