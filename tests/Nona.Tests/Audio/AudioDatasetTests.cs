@@ -5,6 +5,7 @@ using Nona.Host.Protocol;
 using Nona.Host.Recipes;
 using Nona.Plugins.Audio.Datasets;
 using Nona.Plugins.Audio.Pipeline;
+using Nona.Tests.Support;
 using TorchSharp;
 using Xunit;
 using static TorchSharp.torch;
@@ -299,19 +300,5 @@ public sealed class AudioDatasetTests : IDisposable
     private static double Normal(Random random) =>
         Math.Sqrt(-2.0 * Math.Log(1.0 - random.NextDouble())) * Math.Cos(2.0 * Math.PI * random.NextDouble());
 
-    private sealed class NoWeights : IWeightStore
-    {
-        public string Resolve(WeightSource source) => throw new NotSupportedException();
 
-        public IReadOnlyDictionary<string, Tensor> Read(string path) => throw new NotSupportedException();
-
-        public void LoadInto(nn.Module module, IReadOnlyDictionary<string, Tensor> weights, string source, IReadOnlyCollection<string>? ignored = null) =>
-            throw new NotSupportedException();
-    }
-
-    private sealed class NoPlugins : IPluginResolver
-    {
-        public T Create<T>(PluginReference reference, PluginContext context)
-            where T : class => throw new NotSupportedException();
-    }
 }

@@ -3,6 +3,7 @@ using Nona.Abstractions;
 using Nona.Host.Data;
 using Nona.Plugins.Audio.Datasets;
 using Nona.Plugins.Audio.Pipeline;
+using Nona.Tests.Support;
 using TorchSharp;
 using Xunit;
 using static TorchSharp.torch;
@@ -324,21 +325,5 @@ public sealed class AudioPipelineTests : IDisposable
         return (mse, variance);
     }
 
-    private sealed class NoWeights : IWeightStore
-    {
-        public string Resolve(WeightSource source) => throw new NotSupportedException();
 
-        public IReadOnlyDictionary<string, Tensor> Read(string path) => throw new NotSupportedException();
-
-        public IReadOnlyDictionary<string, object> ReadMetadata(string path) => throw new NotSupportedException();
-
-        public void LoadInto(nn.Module module, IReadOnlyDictionary<string, Tensor> weights, string source, IReadOnlyCollection<string>? ignored = null) =>
-            throw new NotSupportedException();
-    }
-
-    private sealed class NoPlugins : IPluginResolver
-    {
-        public T Create<T>(PluginReference reference, PluginContext context)
-            where T : class => throw new NotSupportedException();
-    }
 }

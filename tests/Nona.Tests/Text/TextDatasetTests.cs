@@ -3,6 +3,7 @@ using Nona.Abstractions;
 using Nona.Host.Data;
 using Nona.Plugins.Audio.Datasets;
 using Nona.Plugins.Text.Datasets;
+using Nona.Tests.Support;
 using Xunit;
 
 namespace Nona.Tests.Text;
@@ -376,21 +377,5 @@ public sealed class TextDatasetTests : IDisposable
             Write($"asr/{(name == "adrso300" ? "cn" : "ad")}/{name}.txt", text[name]);
     }
 
-    private sealed class NoWeights : IWeightStore
-    {
-        public string Resolve(WeightSource source) => throw new NotSupportedException();
 
-        public IReadOnlyDictionary<string, TorchSharp.torch.Tensor> Read(string path) => throw new NotSupportedException();
-
-        public IReadOnlyDictionary<string, object> ReadMetadata(string path) => throw new NotSupportedException();
-
-        public void LoadInto(TorchSharp.torch.nn.Module module, IReadOnlyDictionary<string, TorchSharp.torch.Tensor> weights, string source, IReadOnlyCollection<string>? ignored = null) =>
-            throw new NotSupportedException();
-    }
-
-    private sealed class NoPlugins : IPluginResolver
-    {
-        public T Create<T>(PluginReference reference, PluginContext context)
-            where T : class => throw new NotSupportedException();
-    }
 }

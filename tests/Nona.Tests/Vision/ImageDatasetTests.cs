@@ -368,21 +368,5 @@ public sealed class ImageDatasetTests : IDisposable
         return bytes;
     }
 
-    private sealed class NoWeights : IWeightStore
-    {
-        public string Resolve(WeightSource source) => throw new NotSupportedException();
 
-        public IReadOnlyDictionary<string, Tensor> Read(string path) => throw new NotSupportedException();
-
-        public IReadOnlyDictionary<string, object> ReadMetadata(string path) => throw new NotSupportedException();
-
-        public void LoadInto(nn.Module module, IReadOnlyDictionary<string, Tensor> weights, string source, IReadOnlyCollection<string>? ignored = null) =>
-            throw new NotSupportedException();
-    }
-
-    private sealed class NoPlugins : IPluginResolver
-    {
-        public T Create<T>(PluginReference reference, PluginContext context)
-            where T : class => throw new NotSupportedException();
-    }
 }

@@ -4,6 +4,7 @@ using Nona.Abstractions;
 using Nona.Host.Data;
 using Nona.Plugins.Vision.Datasets;
 using Nona.Plugins.Vision.Pipeline;
+using Nona.Tests.Support;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.Formats.Jpeg;
 using SixLabors.ImageSharp.Metadata.Profiles.Exif;
@@ -468,21 +469,5 @@ public sealed class ImagePipelineTests : IDisposable
         return ~crc;
     }
 
-    private sealed class NoWeights : IWeightStore
-    {
-        public string Resolve(WeightSource source) => throw new NotSupportedException();
 
-        public IReadOnlyDictionary<string, Tensor> Read(string path) => throw new NotSupportedException();
-
-        public IReadOnlyDictionary<string, object> ReadMetadata(string path) => throw new NotSupportedException();
-
-        public void LoadInto(nn.Module module, IReadOnlyDictionary<string, Tensor> weights, string source, IReadOnlyCollection<string>? ignored = null) =>
-            throw new NotSupportedException();
-    }
-
-    private sealed class NoPlugins : IPluginResolver
-    {
-        public T Create<T>(PluginReference reference, PluginContext context)
-            where T : class => throw new NotSupportedException();
-    }
 }
