@@ -62,6 +62,7 @@ internal static class Mp3Decoder
                 ? throw new InvalidDataException($"no audio after the encoder delay of {layout.EncoderDelay} samples")
                 : new DecodedAudio(output.ToArray(start * channels, end * channels), mpeg.SampleRate, channels);
         }
+        // NLayer reports damaged or cut-off frames with any of these (it was written for well-formed streams).
         catch (Exception e) when (e is EndOfStreamException or ArgumentException or InvalidOperationException or IndexOutOfRangeException or NullReferenceException)
         {
             throw new InvalidDataException($"not a readable MP3 file ({e.Message})", e);

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Globalization;
 using NAudio.Wave;
 using NAudio.Wave.SampleProviders;
@@ -53,7 +54,8 @@ public static class AudioDecoder
                 AudioContainer.Wav => WavDecoder.Decode(bytes),
                 AudioContainer.Mp3 => Mp3Decoder.Decode(bytes),
                 AudioContainer.Ogg => OggDecoder.Decode(bytes),
-                _ => WebMDecoder.Decode(bytes),
+                AudioContainer.WebM => WebMDecoder.Decode(bytes),
+                _ => throw new UnreachableException($"{container} passed the supported-format check"),
             };
         }
         catch (InvalidDataException e)
