@@ -12,6 +12,13 @@ using static TorchSharp.torch;
 // Benchmarks written for docs/performance.md. vision: pooled-feature throughput of our ResNet against ONNX Runtime
 // on the same weights and inputs (one process), and the image pipeline's decode rate against what the model consumes.
 // text: our BERT against ONNX Runtime on the MiniLM weights (tokens/s), and tokenizer throughput.
+// audio-decode [FOLDER]: decode + mono + 16 kHz resample rate per audio file (seconds of audio per second).
+if (args.FirstOrDefault() == "audio-decode")
+{
+    Nona.Bench.AudioDecodeBench.Run(args.Length > 1 ? args[1] : Path.Combine("tests", "fixtures", "audio"));
+    return;
+}
+
 var threads = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : Environment.ProcessorCount;
 torch.set_num_threads(threads);
 if (args.FirstOrDefault() == "text")

@@ -1,24 +1,22 @@
+using System.Diagnostics;
 using System.Globalization;
 using NAudio.Wave;
 using NAudio.Wave.SampleProviders;
 using Nona.Abstractions;
+using Nona.Plugins.Audio.Decoding;
 
 namespace Nona.Plugins.Audio.Pipeline;
 
 /// <summary>
-/// Turns an audio file into a clip: the container is recognised from its first bytes (never from the file name),
-/// WAV (PCM 8/16/24/32-bit, IEEE float) is decoded with NAudio, channels are averaged to mono, the rate is converted
-/// to 16 kHz with NAudio's managed WDL resampler, and the clip is cropped or zero-padded to
-/// <see cref="AudioOptions.Seconds"/>. Other containers (Ogg, WebM, MP3, FLAC) are named and refused: their decoders
-/// are not cross-platform in NAudio.
+/// Turns an audio file into a clip: the container is recognised from its first bytes (never from the file name) and
+/// handed to its decoder — WAV (NAudio), MP3 (NLayer), Ogg Opus/Vorbis and WebM/Matroska Opus/Vorbis (our Ogg and
+/// EBML readers, Concentus, NVorbis), all managed code — then channels are averaged to mono, the rate is converted to
+/// 16 kHz with NAudio's managed WDL resampler, and the clip is cropped or zero-padded to
+/// <see cref="AudioOptions.Seconds"/>. FLAC, MP4/M4A and AAC are named and refused.
 /// </summary>
 public static class AudioDecoder
 {
     private const string Fix = "; fix or remove the file, or set on_bad_audio: skip";
-
-    // WAVE_FORMAT_EXTENSIBLE sub-formats (KSDATAFORMAT_SUBTYPE_PCM / _IEEE_FLOAT).
-    private static readonly Guid PcmSubFormat = new("00000001-0000-0010-8000-00aa00389b71");
-    private static readonly Guid FloatSubFormat = new("00000003-0000-0010-8000-00aa00389b71");
 
     /// <summary>
     /// Decodes <paramref name="path"/> into a mono 16 kHz clip of <see cref="AudioOptions.ClipSamples"/> samples.
@@ -49,58 +47,63 @@ public static class AudioDecoder
             throw Bad(path, e is FileNotFoundException or DirectoryNotFoundException ? "file not found" : $"cannot read the file ({e.Message})");
         }
 
-        if (Unsupported(bytes) is { } problem)
+        var container = AudioContainers.Detect(bytes);
+        if (Unsupported(container, bytes) is { } problem)
             throw Bad(path, problem);
 
+        DecodedAudio audio;
         try
         {
-            using var stream = new MemoryStream(bytes, writable: false);
-            using var reader = new WaveFileReader(stream);
-            if (Check(reader, stream) is { } invalid)
-                throw Bad(path, invalid);
-
-            var channels = reader.WaveFormat.Channels;
-            var interleaved = new float[reader.SampleCount * channels];
-            var samples = Samples(reader);
-            var chunk = channels * 4096;
-            var filled = 0;
-            while (filled < interleaved.Length)
+            audio = container switch
             {
-                var read = samples.Read(interleaved, filled, Math.Min(chunk, interleaved.Length - filled));
-                if (read <= 0)
-                    break;
-                filled += read;
-            }
-
-            if (filled < interleaved.Length)
-                throw Bad(path, $"the data chunk holds {interleaved.Length} samples but only {filled} could be read; the file is truncated");
-
-            return (Mix(interleaved, channels), reader.WaveFormat.SampleRate);
+                AudioContainer.Wav => WavDecoder.Decode(bytes),
+                AudioContainer.Mp3 => Mp3Decoder.Decode(bytes),
+                AudioContainer.Ogg => OggDecoder.Decode(bytes),
+                AudioContainer.WebM => WebMDecoder.Decode(bytes),
+                _ => throw new UnreachableException($"{container} passed the supported-format check"),
+            };
         }
-        catch (Exception e) when (e is FormatException or EndOfStreamException or InvalidOperationException or ArgumentException or IOException)
+        catch (InvalidDataException e)
         {
-            throw Bad(path, $"not a readable WAV file ({e.Message})");
+            throw Bad(path, $"{AudioContainers.Name(container)}: {e.Message}");
         }
+
+        if (audio.Channels < 1 || audio.SampleRate < 1 || audio.Samples.Length < audio.Channels)
+        {
+            throw Bad(path, string.Create(CultureInfo.InvariantCulture,
+                $"{AudioContainers.Name(container)}: no audio ({audio.Samples.Length} samples, {audio.Channels} channels at {audio.SampleRate} Hz)"));
+        }
+
+        return (Mix(audio.Samples, audio.Channels), audio.SampleRate);
     }
 
     /// <summary>
-    /// Checks that <paramref name="path"/> exists and its header describes WAV audio this decoder reads, without
-    /// decoding the samples. Returns false with the problem (no path) otherwise.
+    /// Checks that <paramref name="path"/> exists and its header describes audio these decoders read, without
+    /// decoding the samples (WAV: the format chunk; Ogg: the first page and codec header; WebM: the EBML header;
+    /// MP3: the frame header after any ID3 tag). Returns false with the problem (no path) otherwise.
     /// </summary>
     public static bool TryIdentify(string path, out string? problem)
     {
         try
         {
             using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 4096);
-            var head = new byte[12];
+            var head = new byte[Math.Min(stream.Length, OggPacketReader.MaxPageLength)];
             var length = stream.ReadAtLeast(head, head.Length, throwOnEndOfStream: false);
-            problem = Unsupported(head.AsSpan(0, length));
-            if (problem is not null)
-                return false;
+            var container = AudioContainers.Detect(head.AsSpan(0, length));
+            problem = Unsupported(container, head.AsSpan(0, length));
+            if (problem is null)
+            {
+                stream.Position = 0;
+                problem = container switch
+                {
+                    AudioContainer.Wav => WavDecoder.Identify(stream),
+                    AudioContainer.Ogg => OggDecoder.Identify(head.AsSpan(0, length)),
+                    AudioContainer.WebM => WebMReader.Identify(head.AsSpan(0, length)),
+                    AudioContainer.Mp3 => Mp3Decoder.Identify(head.AsSpan(0, length)),
+                    _ => null,
+                };
+            }
 
-            stream.Position = 0;
-            using var reader = new WaveFileReader(stream);
-            problem = Check(reader, stream);
             return problem is null;
         }
         catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
@@ -108,9 +111,9 @@ public static class AudioDecoder
             problem = "file not found";
             return false;
         }
-        catch (Exception e) when (e is FormatException or EndOfStreamException or InvalidOperationException or ArgumentException or IOException or UnauthorizedAccessException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            problem = $"not a readable WAV file ({e.Message})";
+            problem = $"cannot read the file ({e.Message})";
             return false;
         }
     }
@@ -229,85 +232,26 @@ public static class AudioDecoder
         return mono;
     }
 
-    /// <summary>The container named from the first bytes, when it is not WAV; null for RIFF/WAVE.</summary>
-    private static string? Unsupported(ReadOnlySpan<byte> head)
+    /// <summary>Why a file with these first bytes cannot be decoded at all, or null when a decoder will try.</summary>
+    private static string? Unsupported(AudioContainer container, ReadOnlySpan<byte> head)
     {
         if (head.Length == 0)
             return "the file is empty";
-        if (head.Length >= 12 && head.StartsWith("RIFF"u8) && head.Slice(8, 4).SequenceEqual("WAVE"u8))
+        if (container is AudioContainer.Wav or AudioContainer.Mp3 or AudioContainer.Ogg or AudioContainer.WebM)
             return null;
-
-        string? format = null;
-        if (head.StartsWith("OggS"u8))
-            format = "Ogg (Vorbis/Opus)";
-        else if (head.StartsWith((ReadOnlySpan<byte>)[0x1A, 0x45, 0xDF, 0xA3]))
-            format = "WebM/Matroska";
-        else if (head.StartsWith("fLaC"u8))
-            format = "FLAC";
-        else if (head.StartsWith("ID3"u8) || (head.Length >= 2 && head[0] == 0xFF && (head[1] & 0xE0) == 0xE0))
-            format = "MP3";
-        if (format is not null)
-            return $"not supported yet: {format} (only WAV decodes for now; convert it, e.g. ffmpeg -i IN -ar 16000 -ac 1 OUT.wav)";
+        if (container is not AudioContainer.Unknown)
+        {
+            return $"not supported yet: {AudioContainers.Name(container)} (WAV, MP3, Ogg and WebM with Opus or Vorbis decode; "
+                + "convert it, e.g. ffmpeg -i IN -ar 16000 -ac 1 OUT.wav)";
+        }
 
         var hex = Convert.ToHexString(head[..Math.Min(head.Length, 4)]);
         return head.StartsWith("RIFF"u8)
             ? "a RIFF file that is not WAVE audio"
-            : $"not a WAV file (unrecognised header 0x{hex})";
-    }
-
-    /// <summary>What makes an opened WAV unusable (encoding, empty, truncated), or null.</summary>
-    private static string? Check(WaveFileReader reader, Stream stream)
-    {
-        var format = Effective(reader.WaveFormat);
-        var supported = (format.Encoding == WaveFormatEncoding.Pcm && format.BitsPerSample is 8 or 16 or 24 or 32)
-            || (format.Encoding == WaveFormatEncoding.IeeeFloat && format.BitsPerSample is 32 or 64);
-        if (!supported)
-            return $"unsupported WAV encoding {format.Encoding} ({format.BitsPerSample}-bit); convert it to 16-bit PCM";
-        if (format.Channels < 1 || format.SampleRate < 1)
-            return string.Create(CultureInfo.InvariantCulture, $"invalid WAV header ({format.Channels} channels at {format.SampleRate} Hz)");
-        if (reader.SampleCount == 0)
-            return "the file holds no audio samples";
-        if ((long)int.MaxValue / format.Channels < reader.SampleCount)
-            return $"too long ({reader.SampleCount} samples per channel)";
-
-        // The reader stands at the start of the data chunk: a chunk that claims more bytes than remain was cut off.
-        var remaining = stream.Length - stream.Position;
-        return reader.Length > remaining
-            ? $"the data chunk claims {reader.Length} bytes but the file ends after {remaining}; the file is truncated"
-            : null;
-    }
-
-    private static ISampleProvider Samples(WaveFileReader reader)
-    {
-        var format = Effective(reader.WaveFormat);
-        return ReferenceEquals(format, reader.WaveFormat) ? reader.ToSampleProvider() : new Retagged(reader, format).ToSampleProvider();
-    }
-
-    /// <summary>WAVE_FORMAT_EXTENSIBLE spelled as the plain PCM or float format NAudio's converters accept.</summary>
-    private static WaveFormat Effective(WaveFormat format)
-    {
-        if (format is not WaveFormatExtensible extensible)
-            return format;
-        if (extensible.SubFormat == PcmSubFormat)
-            return new WaveFormat(format.SampleRate, format.BitsPerSample, format.Channels);
-        if (extensible.SubFormat == FloatSubFormat)
-        {
-            return WaveFormat.CreateCustomFormat(
-                WaveFormatEncoding.IeeeFloat, format.SampleRate, format.Channels, format.AverageBytesPerSecond, format.BlockAlign, format.BitsPerSample);
-        }
-
-        return format;
+            : $"not an audio file this decoder reads (unrecognised header 0x{hex}; WAV, MP3, Ogg and WebM are)";
     }
 
     private static DataFormatException Bad(string path, string problem) => new($"{path}: {problem}{Fix}");
-
-    /// <summary>The same bytes under another format tag.</summary>
-    private sealed class Retagged(IWaveProvider inner, WaveFormat format) : IWaveProvider
-    {
-        public WaveFormat WaveFormat => format;
-
-        public int Read(byte[] buffer, int offset, int count) => inner.Read(buffer, offset, count);
-    }
 
     /// <summary>Mono samples in memory, followed by <c>padding</c> zeros.</summary>
     private sealed class ArraySampleProvider(float[] samples, int sampleRate, int padding) : ISampleProvider

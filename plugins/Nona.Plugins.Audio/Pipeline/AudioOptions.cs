@@ -65,7 +65,7 @@ public class AudioOptions
     public AudioDenoise Denoise { get; set; } = AudioDenoise.None;
 
     /// <summary>What to do with audio files that are missing, unreadable or in an unsupported format.</summary>
-    [Description("fail or skip audio files that are missing, unreadable or not WAV (skipped ones are counted and reported)")]
+    [Description("fail or skip audio files that are missing, unreadable or in an unsupported format (skipped ones are counted and reported)")]
     public BadRowPolicy OnBadAudio { get; set; } = BadRowPolicy.Fail;
 
     /// <summary>Samples per clip: <see cref="Seconds"/> × <see cref="SampleRate"/>, rounded.</summary>

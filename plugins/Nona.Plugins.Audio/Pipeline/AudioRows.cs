@@ -4,7 +4,7 @@ namespace Nona.Plugins.Audio.Pipeline;
 
 /// <summary>
 /// The load-time check every audio dataset runs: reads each file's header (<see cref="AudioDecoder.TryIdentify"/>)
-/// and applies <see cref="AudioOptions.OnBadAudio"/>, so a missing, corrupt or unsupported (Ogg, MP3, ...) file
+/// and applies <see cref="AudioOptions.OnBadAudio"/>, so a missing, corrupt or unsupported (FLAC, M4A, ...) file
 /// stops the run before training (fail) or is dropped and reported at the end (skip), never halfway through an epoch.
 /// </summary>
 public static class AudioRows
