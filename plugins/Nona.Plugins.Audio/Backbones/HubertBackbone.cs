@@ -57,15 +57,35 @@ public sealed class HubertBackbone : FeatureExtractor
     /// <inheritdoc />
     public override Tensor forward(InputBatch input)
     {
+        using var scope = NewDisposeScope();
+        var (hidden, frameMask) = Encode(input);
+        return Pool(hidden, frameMask).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>The mean of <paramref name="hidden"/> (B, frames, H) over the frames where <paramref name="frameMask"/> (B, frames) is true: (B, H).</summary>
+    public static Tensor Pool(Tensor hidden, Tensor frameMask)
+    {
+        ArgumentNullException.ThrowIfNull(hidden);
+        ArgumentNullException.ThrowIfNull(frameMask);
+        using var scope = NewDisposeScope();
+        var weights = frameMask.to(hidden.dtype).unsqueeze(-1);                // (B, frames, 1)
+        var counts = weights.sum(1).clamp_min(1);                              // (B, 1): a clip with no full frame pools to 0
+        return ((hidden * weights).sum(1) / counts).MoveToOuterDisposeScope(); // (B, H)
+    }
+
+    /// <summary>
+    /// The last hidden state (B, frames, H) of a batch and its valid frames (B, frames) bool, which
+    /// <see cref="forward"/> averages over.
+    /// </summary>
+    public (Tensor Hidden, Tensor FrameMask) Encode(InputBatch input)
+    {
         ArgumentNullException.ThrowIfNull(input);
         using var scope = NewDisposeScope();
         var waveforms = input.Values; // (B, T)
         var frames = hubert.Config.Frames(waveforms.shape[1]);
-        var frameMask = FrameMask(input.Mask, waveforms.shape[0], frames, waveforms.device); // (B, frames) bool
-        var hidden = hubert.call(waveforms, maskAttention ? frameMask : null); // (B, frames, H)
-        var weights = frameMask.to(hidden.dtype).unsqueeze(-1);               // (B, frames, 1)
-        var counts = weights.sum(1).clamp_min(1);                             // (B, 1): a clip with no full frame pools to 0
-        return ((hidden * weights).sum(1) / counts).MoveToOuterDisposeScope(); // (B, H)
+        var frameMask = FrameMask(input.Mask, waveforms.shape[0], frames, waveforms.device);
+        var hidden = hubert.call(waveforms, maskAttention ? frameMask : null);
+        return (hidden.MoveToOuterDisposeScope(), frameMask.MoveToOuterDisposeScope());
     }
 
     /// <summary>
