@@ -84,6 +84,12 @@ internal static class HubertFormula
     }
 
     /// <summary>The formula's float32 values of HF tensor <paramref name="name"/> (make_hubert_fixture.formula_value).</summary>
+    /// <remarks>
+    /// HuBERT-base has 95M values, so the phase is not built element by element: with j = 1009·q + m,
+    /// phase = a_q + b_m where a_q = 0.7·1009·q + 1.3·h and b_m = 0.7·m + 0.9·((m·m) mod 1009) (j·j ≡ m·m mod 1009), and
+    /// sin(a + b) = sin a cos b + cos a sin b is two float32 outer products of float64-computed factors. The values
+    /// match the script's float64 sin(phase) cast to float32 to within a float32 rounding step.
+    /// </remarks>
     public static Tensor Value(string name, long[] shape, double gain, double valueGain)
     {
         using var scope = NewDisposeScope();
@@ -92,23 +98,26 @@ internal static class HubertFormula
             h += (p + 1) * (long)name[p];
         h %= 9973;
         var numel = shape.Aggregate(1L, (a, b) => a * b);
-        // (j·j) mod 1009 depends only on j mod 1009: one period, tiled, instead of an int64 product and remainder per element.
-        var period = arange(1009L, dtype: int64);
-        var squares = period.mul(period).remainder(1009).to_type(float64).mul(0.9);
-        var tiled = squares.repeat((numel + 1008) / 1009).narrow(0, 0, numel);
-        var phase = arange(numel, dtype: float64).mul_(0.7).add_(1.3 * h).add_(tiled);
-        // In place: 95M float64 values for HuBERT-base, so every pass over them counts.
+        var a = arange((numel + 1008) / 1009, dtype: float64).mul_(0.7 * 1009).add_(1.3 * h).unsqueeze(1); // (Q, 1)
+        var m = arange(1009L, dtype: int64);
+        var b = m.to_type(float64).mul(0.7).add_(m.mul(m).remainder(1009).to_type(float64).mul_(0.9)).unsqueeze(0); // (1, 1009)
+        var (sinA, cosA, sinB, cosB) = (a.sin().to_type(float32), a.cos().to_type(float32), b.sin().to_type(float32), b.cos().to_type(float32));
+        Tensor Flat(Tensor x) => x.reshape(-1).narrow(0, 0, numel);
+        var isBias = !name.EndsWith(".weight_g", StringComparison.Ordinal) && shape.Length == 1 && name.EndsWith(".bias", StringComparison.Ordinal);
+        var wave = isBias
+            ? Flat(cosA.mul(cosB).sub_(sinA.mul(sinB)))  // cos(phase)
+            : Flat(sinA.mul(cosB).add_(cosA.mul(sinB))); // sin(phase)
         var values = name switch
         {
-            "masked_spec_embed" => phase.sin_().mul_(0.5),
-            _ when name.EndsWith(".weight_g", StringComparison.Ordinal) => phase.sin_().mul_(0.25).add_(1),
-            _ when shape.Length >= 2 => phase.sin_().mul_((name.Contains("attention.v_proj", StringComparison.Ordinal) || name.Contains("attention.out_proj", StringComparison.Ordinal) ? valueGain : gain)
+            "masked_spec_embed" => wave.mul_(0.5),
+            _ when name.EndsWith(".weight_g", StringComparison.Ordinal) => wave.mul_(0.25).add_(1),
+            _ when shape.Length >= 2 => wave.mul_((name.Contains("attention.v_proj", StringComparison.Ordinal) || name.Contains("attention.out_proj", StringComparison.Ordinal) ? valueGain : gain)
                 / Math.Sqrt(numel / shape[0])),
-            _ when name.EndsWith("norm.weight", StringComparison.Ordinal) => phase.sin_().mul_(0.1).add_(1),
-            _ when name.EndsWith(".bias", StringComparison.Ordinal) => phase.cos_().mul_(0.05),
+            _ when name.EndsWith("norm.weight", StringComparison.Ordinal) => wave.mul_(0.1).add_(1),
+            _ when isBias => wave.mul_(0.05),
             _ => throw new InvalidOperationException($"no formula for {name}"),
         };
-        return values.reshape(shape).to_type(float32).MoveToOuterDisposeScope();
+        return values.reshape(shape).contiguous().MoveToOuterDisposeScope();
     }
 
     /// <summary>
