@@ -97,7 +97,8 @@ public sealed class HubertBackboneFactory : PluginFactory<HubertOptions, Feature
 
     // Hugging Face publishes no hash we can cite: the first download's SHA-256 is recorded in the cache and every
     // later load is verified against it (IWeightStore's trust on first use). The safetensors file is tried first (no
-    // pickle to parse); the original pytorch_model.bin is the fallback.
+    // pickle to parse); the original pytorch_model.bin is the fallback when it cannot be fetched — but not when a
+    // cached copy fails its recorded SHA-256: that must reach the user, not be routed around.
     private static (string Weights, string? Config) DownloadPreset(PluginContext context)
     {
         var config = context.Weights.Resolve(new WeightSource(BasePresetUrl + "config.json", TrustOnFirstUse: true));
@@ -105,7 +106,7 @@ public sealed class HubertBackboneFactory : PluginFactory<HubertOptions, Feature
         {
             return (context.Weights.Resolve(new WeightSource(BasePresetUrl + "model.safetensors", TrustOnFirstUse: true)), config);
         }
-        catch (NonaException)
+        catch (NonaException e) when (!e.Message.Contains("SHA-256", StringComparison.Ordinal))
         {
             return (context.Weights.Resolve(new WeightSource(BasePresetUrl + "pytorch_model.bin", TrustOnFirstUse: true)), config);
         }
