@@ -29,7 +29,7 @@ public sealed class PluginDiscoveryTests
         Assert.Equal(
             ["adresso", "audio-csv", "austin", "books", "coughvid", "csv", "houses", "image-csv", "medsegbench", "nosemic", "numbers", "pitchfork", "rsna-bone-age", "shapes", "synthetic", "text-csv", "tones", "udacity"],
             catalog.NamesOf(PluginKind.Dataset));
-        Assert.Equal(["bert", "distilbert", "efficientnet", "identity", "logmel", "resnet", "whisper"], catalog.NamesOf(PluginKind.Backbone));
+        Assert.Equal(["bert", "distilbert", "efficientnet", "hubert", "identity", "logmel", "resnet", "whisper"], catalog.NamesOf(PluginKind.Backbone));
         Assert.Equal(["mlp"], catalog.NamesOf(PluginKind.Projector));
     }
 
