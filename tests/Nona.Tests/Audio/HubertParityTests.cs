@@ -24,6 +24,11 @@ public sealed class HubertParityTests(ITestOutputHelper output)
     private static readonly Lazy<JsonDocument> Fixture = new(() => JsonDocument.Parse(
         File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "fixtures", "hubert_parity.json"))));
 
+    // What Hugging Face transformers' HubertModel computes on the same formula weights and clips
+    // (tests/fixtures/make_hf_audio_reference.py, run where transformers is installed).
+    private static readonly Lazy<JsonDocument> HfReference = new(() => JsonDocument.Parse(
+        File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "fixtures", "hf_audio_reference.json"))));
+
     private static JsonElement Root => Fixture.Value.RootElement;
 
     [Fact]
@@ -50,7 +55,7 @@ public sealed class HubertParityTests(ITestOutputHelper output)
 
         output.WriteLine($"weights generated and loaded in {watch.Elapsed.TotalSeconds:F1} s");
         using var backbone = new HubertBackbone(model, frozen: true, freezeFeatureEncoder: true, fingerprint: null);
-        CheckOutputs(section, backbone, unpadded: false); // the small cases run a second length through forward
+        CheckOutputs("hubert_base", backbone, unpadded: false); // the small cases run a second length through forward
     }
 
     [Fact]
@@ -95,12 +100,17 @@ public sealed class HubertParityTests(ITestOutputHelper output)
         using var temp = new TempFolder();
         var file = HubertFormula.WriteFolder(Path.Combine(temp.Path, "model"), Root, section.GetProperty("config"), parametrizations, prefix, extra);
         using var backbone = (HubertBackbone)HubertFormula.Backbone(weightsIsFile ? file : Path.GetDirectoryName(file)!, temp.Path);
-        CheckOutputs(section, backbone);
+        CheckOutputs(name, backbone);
     }
 
-    /// <summary>The fixture's batch (two clips, the second zero-padded, with its sample mask) and unpadded second clip.</summary>
-    private void CheckOutputs(JsonElement section, HubertBackbone backbone, bool unpadded = true)
+    /// <summary>
+    /// The fixture's batch (two clips, the second zero-padded, with its sample mask) and unpadded second clip, against
+    /// torchaudio and against transformers.
+    /// </summary>
+    private void CheckOutputs(string caseName, HubertBackbone backbone, bool unpadded = true)
     {
+        var section = Root.GetProperty(caseName);
+        var transformers = HfReference.Value.RootElement.GetProperty("hubert").GetProperty(caseName);
         var name = section.GetProperty("config").GetProperty("hidden_size").GetInt32() == 768 ? "hubert_base" : $"{section.GetProperty("config").GetProperty("feat_extract_norm")} norm";
         var hidden = section.GetProperty("config").GetProperty("hidden_size").GetInt32();
         var samples = section.GetProperty("clip_samples").GetInt32();
@@ -123,6 +133,11 @@ public sealed class HubertParityTests(ITestOutputHelper output)
             Assert.Equal(section.GetProperty("valid_frames").EnumerateArray().Select(v => v.GetInt64()), frameMask.sum(1).data<long>().ToArray());
             Report($"{name} frames {string.Join(",", frameIds.Take(6))}{(frameIds.Length > 6 ? ",…" : "")}", selected, expectedFrames);
             Report($"{name} pooled over valid frames", pooled, expectedPooled);
+
+            using var hfFrames = Expected(transformers.GetProperty("frames"), [2, frameIds.Length, hidden]);
+            using var hfPooled = Expected(transformers.GetProperty("pooled"), [2, hidden]);
+            Report($"{name} frames", selected, hfFrames, "transformers");
+            Report($"{name} pooled over valid frames", pooled, hfPooled, "transformers");
         }
 
         if (unpadded)
@@ -137,11 +152,11 @@ public sealed class HubertParityTests(ITestOutputHelper output)
         output.WriteLine($"forward passes {watch.Elapsed.TotalSeconds:F1} s");
     }
 
-    private void Report(string what, Tensor actual, Tensor expected)
+    private void Report(string what, Tensor actual, Tensor expected, string reference = "torchaudio")
     {
         Assert.Equal(expected.shape, actual.shape);
         var relative = (actual - expected).abs().max().item<float>() / expected.abs().max().item<float>();
-        output.WriteLine($"{what}: max |ours − torchaudio| / max |torchaudio| = {relative:E2}");
+        output.WriteLine($"{what}: max |ours − {reference}| / max |{reference}| = {relative:E2}");
         Assert.True(relative < Tolerance, $"{what}: relative error {relative:E2} ≥ {Tolerance:E0}");
     }
 

@@ -50,6 +50,15 @@ public sealed class WhisperParityTests(ITestOutputHelper output)
         Assert.Equal([2L, 1500, all.OutputDim], hidden.shape);
         foreach (var e in expected)
             e.Dispose();
+
+        // Hugging Face transformers' WhisperEncoder on the same weights, fed by its own WhisperFeatureExtractor
+        // (tests/fixtures/make_hf_audio_reference.py).
+        var transformers = JsonDocument.Parse(File.ReadAllText(FixturePath("hf_audio_reference.json"))).RootElement.GetProperty("whisper");
+        Assert.Equal(frames, transformers.GetProperty("frame_indices").EnumerateArray().Select(f => f.GetInt64()));
+        AssertClose("pooled all vs transformers", pooledAll, Matrix(transformers.GetProperty("pooled_all")), 1e-4);
+        AssertClose("pooled audio vs transformers", pooledAudio, Matrix(transformers.GetProperty("pooled_audio")), 1e-4);
+        using var hfFrames = Matrix(transformers.GetProperty("frames")).reshape(picked.shape);
+        AssertClose("last hidden state vs transformers", picked, hfFrames, 1e-4);
     }
 
     [Fact]
