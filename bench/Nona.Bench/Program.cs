@@ -13,6 +13,7 @@ using static TorchSharp.torch;
 // on the same weights and inputs (one process), and the image pipeline's decode rate against what the model consumes.
 // text: our BERT against ONNX Runtime on the MiniLM weights (tokens/s), and tokenizer throughput.
 // audio-decode [FOLDER]: decode + mono + 16 kHz resample rate per audio file (seconds of audio per second).
+// audio-forward [THREADS]: HuBERT-base and Whisper-tiny encoder throughput, eval and fine-tuning step.
 if (args.FirstOrDefault() == "audio-decode")
 {
     Nona.Bench.AudioDecodeBench.Run(args.Length > 1 ? args[1] : Path.Combine("tests", "fixtures", "audio"));
@@ -24,6 +25,12 @@ torch.set_num_threads(threads);
 if (args.FirstOrDefault() == "text")
 {
     Nona.Bench.TextBench.Run(threads);
+    return;
+}
+
+if (args.FirstOrDefault() == "audio-forward")
+{
+    Nona.Bench.AudioForwardBench.Run(threads);
     return;
 }
 
