@@ -38,7 +38,7 @@ public sealed class CsvDatasetFactory : PluginFactory<CsvOptions, IDataset>
     /// <inheritdoc />
     protected override IDataset Create(CsvOptions options, PluginContext context)
     {
-        var where = $"{context.RecipePath}: {context.RecipeKey}";
+        var where = context.Where;
         if (string.IsNullOrWhiteSpace(options.Path))
             throw new NonaException($"{where}.path is required: the CSV file, relative to data.root");
         if (options.Features.Count == 0)

@@ -40,4 +40,28 @@ public sealed record PluginContext
 
     /// <summary>Creates plugins that options reference.</summary>
     public required IPluginResolver Plugins { get; init; }
+
+    /// <summary>Where the plugin's options sit, for messages: <c>recipe.yaml: datasets[0]</c>.</summary>
+    public string Where => $"{RecipePath}: {RecipeKey}";
+
+    /// <summary>
+    /// The file at <paramref name="relative"/> under <see cref="DataRoot"/>; otherwise a one-line
+    /// <see cref="NonaException"/> naming the option <paramref name="key"/>, the path looked at, data.root, how to get
+    /// the data (<paramref name="getIt"/>) and <c>--set data.root=DIR</c>.
+    /// </summary>
+    public string RequireDataFile(string key, string relative, string what, string getIt) =>
+        RequireData(key, relative, what, getIt, File.Exists);
+
+    /// <summary>As <see cref="RequireDataFile"/>, for a folder.</summary>
+    public string RequireDataFolder(string key, string relative, string what, string getIt) =>
+        RequireData(key, relative, what, getIt, Directory.Exists);
+
+    private string RequireData(string key, string relative, string what, string getIt, Func<string, bool> exists)
+    {
+        var root = Path.GetFullPath(DataRoot);
+        var path = Path.GetFullPath(relative, root);
+        if (!exists(path))
+            throw new NonaException($"{Where}.{key}: {what} not found: {path} (data.root is {root}); {getIt}, then pass --set data.root=DIR");
+        return path;
+    }
 }

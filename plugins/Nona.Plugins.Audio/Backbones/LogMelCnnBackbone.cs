@@ -30,7 +30,7 @@ public sealed class LogMelCnnBackboneFactory : PluginFactory<LogMelOptions, Feat
     /// <inheritdoc />
     protected override FeatureExtractor Create(LogMelOptions options, PluginContext context)
     {
-        var where = $"{context.RecipePath}: {context.RecipeKey}";
+        var where = context.Where;
         if (options.Channels.Count == 0 || options.Channels.Any(c => c < 1))
             throw new NonaException($"{where}.channels must list at least one channel count ≥ 1 (got [{string.Join(", ", options.Channels)}])");
         if (options.Mels is < 8 or > 200)

@@ -49,7 +49,7 @@ public sealed class WhisperBackboneFactory : PluginFactory<WhisperOptions, Featu
     /// <inheritdoc />
     protected override FeatureExtractor Create(WhisperOptions options, PluginContext context)
     {
-        var where = $"{context.RecipePath}: {context.RecipeKey}";
+        var where = context.Where;
         var (file, config) = Locate(options.Weights, context, where);
         var checkpoint = context.Weights.Read(file);
         WhisperEncoder? encoder = null;

@@ -62,15 +62,15 @@ public sealed class AdressoDatasetFactory : PluginFactory<AdressoOptions, IDatas
     /// <inheritdoc />
     protected override IDataset Create(AdressoOptions options, PluginContext context)
     {
-        var where = DatasetFiles.Where(context);
+        var where = context.Where;
         if (options.Modality == AdressoModality.Text && string.IsNullOrWhiteSpace(options.Transcripts))
             throw new NonaException($"{where}.transcripts is required for modality text: a folder of <adressfname>.txt files (e.g. adrso024.txt), relative to data.root");
-        var scores = DatasetFiles.RequireFile(context, "folder", Path.Combine(options.Folder, options.Scores), "the ADReSSo MMSE table (layout: diagnosis/train/{adresso-train-mmse-scores.csv, audio/{ad,cn}/*.wav, segmentation/{ad,cn}/*.csv})", GetIt);
+        var scores = context.RequireDataFile("folder", Path.Combine(options.Folder, options.Scores), "the ADReSSo MMSE table (layout: diagnosis/train/{adresso-train-mmse-scores.csv, audio/{ad,cn}/*.wav, segmentation/{ad,cn}/*.csv})", GetIt);
         if (options.Modality == AdressoModality.Audio)
         {
-            var audio = DatasetFiles.RequireFolder(context, "folder", Path.Combine(options.Folder, "audio"), "the ADReSSo recordings folder audio/{ad,cn}", GetIt);
+            var audio = context.RequireDataFolder("folder", Path.Combine(options.Folder, "audio"), "the ADReSSo recordings folder audio/{ad,cn}", GetIt);
             var segmentation = options.ParticipantOnly
-                ? DatasetFiles.RequireFolder(context, "participant_only", Path.Combine(options.Folder, "segmentation"), "the ADReSSo segmentation folder segmentation/{ad,cn} (needed by participant_only)", GetIt)
+                ? context.RequireDataFolder("participant_only", Path.Combine(options.Folder, "segmentation"), "the ADReSSo segmentation folder segmentation/{ad,cn} (needed by participant_only)", GetIt)
                 : null;
             return new AdressoAudioDataset(options, scores, audio, segmentation, context);
         }

@@ -39,7 +39,7 @@ public sealed class AudioCsvDatasetFactory : PluginFactory<AudioCsvOptions, IDat
     /// <inheritdoc />
     protected override IDataset Create(AudioCsvOptions options, PluginContext context)
     {
-        var where = $"{context.RecipePath}: {context.RecipeKey}";
+        var where = context.Where;
         if (string.IsNullOrWhiteSpace(options.Path))
             throw new NonaException($"{where}.path is required: the CSV file listing the audio files, relative to data.root");
         if (string.IsNullOrWhiteSpace(options.Audio))

@@ -42,14 +42,14 @@ public sealed class CoughvidDatasetFactory : PluginFactory<CoughvidOptions, IDat
         string folder;
         if (options.Folder.Length > 0)
         {
-            folder = Path.GetDirectoryName(DatasetFiles.RequireFile(context, "folder", Path.Combine(options.Folder, Metadata), $"{Metadata} (beside the <uuid>.webm/.ogg recordings)", GetIt))!;
+            folder = Path.GetDirectoryName(context.RequireDataFile("folder", Path.Combine(options.Folder, Metadata), $"{Metadata} (beside the <uuid>.webm/.ogg recordings)", GetIt))!;
         }
         else
         {
             var root = Path.GetFullPath(context.DataRoot);
             folder = Layouts.Select(l => Path.GetFullPath(l, root)).FirstOrDefault(f => File.Exists(Path.Combine(f, Metadata)))
                 ?? throw new NonaException(
-                    $"{DatasetFiles.Where(context)}.folder: {Metadata} not found in {string.Join(", ", Layouts)} under data.root {root} (the recordings <uuid>.webm/.ogg sit beside it); {GetIt}, then pass --set data.root=DIR");
+                    $"{context.Where}.folder: {Metadata} not found in {string.Join(", ", Layouts)} under data.root {root} (the recordings <uuid>.webm/.ogg sit beside it); {GetIt}, then pass --set data.root=DIR");
         }
 
         return new CoughvidDataset(options, folder, context);

@@ -33,7 +33,7 @@ public sealed class NosemicDatasetFactory : PluginFactory<NosemicOptions, IDatas
     /// <inheritdoc />
     protected override IDataset Create(NosemicOptions options, PluginContext context)
     {
-        var folder = DatasetFiles.RequireFolder(context, "folder", options.Folder, "the folder of <uid>_<x>_<y>_<label>.wav recordings", GetIt);
+        var folder = context.RequireDataFolder("folder", options.Folder, "the folder of <uid>_<x>_<y>_<label>.wav recordings", GetIt);
         return new NosemicDataset(options, folder, context);
     }
 }
@@ -61,7 +61,7 @@ public sealed class NosemicDataset(NosemicOptions options, string folder, Plugin
         // Ordinal name order, like the sorted(os.listdir(...)) of the dataset's own benchmark code.
         var files = Directory.EnumerateFiles(folder, "*.wav").Order(StringComparer.Ordinal).ToArray();
         if (files.Length == 0)
-            throw new DataFormatException($"{folder}: no .wav recordings; {DatasetFiles.Where(context)}.folder should be NoseMic's audio/ folder (<uid>_<x>_<y>_<label>.wav)");
+            throw new DataFormatException($"{folder}: no .wav recordings; {context.Where}.folder should be NoseMic's audio/ folder (<uid>_<x>_<y>_<label>.wav)");
 
         var paths = new List<string>();
         var labels = new List<double>();

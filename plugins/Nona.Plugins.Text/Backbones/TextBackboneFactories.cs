@@ -74,7 +74,7 @@ internal static class TextBackboneLoader
 
     public static FeatureExtractor Create(TextBackboneOptions options, PluginContext context, BertModelType type)
     {
-        var where = $"{context.RecipePath}: {context.RecipeKey}";
+        var where = context.Where;
         if (options.Pooling == PoolingKind.Pooler && type == BertModelType.DistilBert)
             throw new NonaException($"{where}.pooling: DistilBERT has no pooler; use cls or mean");
         if (options.Weights == "minilm")

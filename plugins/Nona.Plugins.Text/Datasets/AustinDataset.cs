@@ -33,7 +33,7 @@ public sealed class AustinDatasetFactory : PluginFactory<AustinOptions, IDataset
     /// <inheritdoc />
     protected override IDataset Create(AustinOptions options, PluginContext context)
     {
-        var path = TextRows.RequireFile(context, "path", options.Path, "the Austin listings table",
+        var path = context.RequireDataFile("path", options.Path, "the Austin listings table",
             "download austinHousingData.csv from https://www.kaggle.com/datasets/ericpierce/austinhousingprices");
         return new AustinDataset(options, path, context);
     }

@@ -39,10 +39,10 @@ public sealed class BooksDatasetFactory : PluginFactory<BooksOptions, IDataset>
     /// <inheritdoc />
     protected override IDataset Create(BooksOptions options, PluginContext context)
     {
-        var where = TextRows.Where(context);
+        var where = context.Where;
         var template = TextTemplate.Create(options.Template, [.. options.TextColumns], out var problem)
             ?? throw new NonaException($"{where}.text_columns: {problem}");
-        var path = TextRows.RequireFile(context, "path", options.Path, "the books spreadsheet",
+        var path = context.RequireDataFile("path", options.Path, "the books spreadsheet",
             "download Data_Train.xlsx from MachineHack's \"Predict The Price Of Books\" hackathon");
         return new BooksDataset(options, template, path);
     }

@@ -32,7 +32,7 @@ public sealed class NumberWordsDatasetFactory : PluginFactory<NumberWordsOptions
     protected override IDataset Create(NumberWordsOptions options, PluginContext context)
     {
         if (options.N < 1)
-            throw new NonaException($"{TextRows.Where(context)}.n must be ≥ 1 (got {options.N})");
+            throw new NonaException($"{context.Where}.n must be ≥ 1 (got {options.N})");
         return new NumberWordsDataset(options);
     }
 }

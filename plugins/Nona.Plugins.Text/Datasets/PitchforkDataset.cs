@@ -41,8 +41,8 @@ public sealed class PitchforkDatasetFactory : PluginFactory<PitchforkOptions, ID
     protected override IDataset Create(PitchforkOptions options, PluginContext context)
     {
         if (options.Sample < 0)
-            throw new NonaException($"{TextRows.Where(context)}.sample must be ≥ 0 (got {options.Sample}); 0 takes every review");
-        var path = TextRows.RequireFile(context, "path", options.Path, "the Pitchfork database",
+            throw new NonaException($"{context.Where}.sample must be ≥ 0 (got {options.Sample}); 0 takes every review");
+        var path = context.RequireDataFile("path", options.Path, "the Pitchfork database",
             "download database.sqlite from https://www.kaggle.com/datasets/nolanbconaway/pitchfork-data");
         return new PitchforkDataset(options, path);
     }

@@ -42,7 +42,7 @@ public sealed class TextCsvDatasetFactory : PluginFactory<TextCsvOptions, IDatas
     /// <inheritdoc />
     protected override IDataset Create(TextCsvOptions options, PluginContext context)
     {
-        var where = TextRows.Where(context);
+        var where = context.Where;
         if (string.IsNullOrWhiteSpace(options.Path))
             throw new NonaException($"{where}.path is required: the CSV/TSV or .xlsx file, relative to data.root");
         if (string.IsNullOrWhiteSpace(options.Target))
@@ -51,7 +51,7 @@ public sealed class TextCsvDatasetFactory : PluginFactory<TextCsvOptions, IDatas
             throw new NonaException($"{where}.delimiter must be one character (got '{options.Delimiter}')");
         var template = TextTemplate.Create(options.Template, [.. options.TextColumns], out var problem)
             ?? throw new NonaException($"{where}.text_columns: {problem}");
-        var path = TextRows.RequireFile(context, "path", options.Path, "the table", "check the path or point data.root at its folder");
+        var path = context.RequireDataFile("path", options.Path, "the table", "check the path or point data.root at its folder");
         return new TextCsvDataset(options, template, path, context);
     }
 }

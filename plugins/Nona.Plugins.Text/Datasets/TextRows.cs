@@ -4,23 +4,11 @@ using Nona.Abstractions;
 namespace Nona.Plugins.Text.Datasets;
 
 /// <summary>
-/// What the text datasets share: the recipe location for messages, the data-root check, label transforms and the
+/// What the text datasets share: label transforms and the
 /// bad-row policy for readers that do not go through <see cref="ITableReader"/> (xlsx, SQLite, transcript folders).
 /// </summary>
 internal static class TextRows
 {
-    public static string Where(PluginContext context) => $"{context.RecipePath}: {context.RecipeKey}";
-
-    /// <summary>The file at <paramref name="relative"/> under data.root, or a one-line error naming data.root and the fix.</summary>
-    public static string RequireFile(PluginContext context, string key, string relative, string what, string getIt)
-    {
-        var root = Path.GetFullPath(context.DataRoot);
-        var path = Path.GetFullPath(relative, root);
-        if (!File.Exists(path))
-            throw new NonaException($"{Where(context)}.{key}: {what} not found: {path} (data.root is {root}); {getIt}, then pass --set data.root=DIR");
-        return path;
-    }
-
     /// <summary>Applies <paramref name="transform"/>; returns why the value cannot be used, or null.</summary>
     public static string? Transform(double raw, LabelTransform transform, out double label)
     {

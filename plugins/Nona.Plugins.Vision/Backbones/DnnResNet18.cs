@@ -21,7 +21,7 @@ internal static class DnnResNet18
     /// <summary>Builds the backbone from the shipped files.</summary>
     public static FeatureExtractor Create(ResNetOptions options, PluginContext context)
     {
-        var where = $"{context.RecipePath}: {context.RecipeKey}";
+        var where = context.Where;
         var model = Path.Combine(Folder, "ResNet18.onnx");
         var preprocessing = Path.Combine(Folder, "ResNetPreprocess.onnx");
         if (!File.Exists(model) || !File.Exists(preprocessing))

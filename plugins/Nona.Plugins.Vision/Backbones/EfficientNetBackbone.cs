@@ -21,7 +21,7 @@ public sealed class EfficientNetBackboneFactory : PluginFactory<EfficientNetOpti
     /// <inheritdoc />
     protected override FeatureExtractor Create(EfficientNetOptions options, PluginContext context)
     {
-        var where = $"{context.RecipePath}: {context.RecipeKey}";
+        var where = context.Where;
         if (options.Variant != "b0")
             throw new NonaException($"{where}.variant: only b0 is available (got '{options.Variant}')");
         var network = EfficientNet.B0();

@@ -25,7 +25,7 @@ public sealed class ResNetBackboneFactory : PluginFactory<ResNetOptions, Feature
     /// <inheritdoc />
     protected override FeatureExtractor Create(ResNetOptions options, PluginContext context)
     {
-        var where = $"{context.RecipePath}: {context.RecipeKey}";
+        var where = context.Where;
         if (options.Weights == "resnet18-dnn")
             return DnnResNet18.Create(options, context);
         int[] blocks = options.Blocks.Count > 0

@@ -55,7 +55,7 @@ public sealed class HousesDatasetFactory : PluginFactory<HousesOptions, IDataset
     /// <inheritdoc />
     protected override IDataset Create(HousesOptions options, PluginContext context)
     {
-        var where = $"{context.RecipePath}: {context.RecipeKey}";
+        var where = context.Where;
         options.Validate(where);
         var root = Path.GetFullPath(context.DataRoot);
         var folder = Path.GetFullPath(options.Folder, root);

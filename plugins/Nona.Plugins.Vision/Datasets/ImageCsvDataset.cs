@@ -39,7 +39,7 @@ public sealed class ImageCsvDatasetFactory : PluginFactory<ImageCsvOptions, IDat
     /// <inheritdoc />
     protected override IDataset Create(ImageCsvOptions options, PluginContext context)
     {
-        var where = $"{context.RecipePath}: {context.RecipeKey}";
+        var where = context.Where;
         if (string.IsNullOrWhiteSpace(options.Path))
             throw new NonaException($"{where}.path is required: the CSV file listing the images, relative to data.root");
         if (string.IsNullOrWhiteSpace(options.Image))

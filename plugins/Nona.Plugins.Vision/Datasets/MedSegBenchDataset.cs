@@ -45,7 +45,7 @@ public sealed class MedSegBenchDatasetFactory : PluginFactory<MedSegBenchOptions
     /// <inheritdoc />
     protected override IDataset Create(MedSegBenchOptions options, PluginContext context)
     {
-        var where = $"{context.RecipePath}: {context.RecipeKey}";
+        var where = context.Where;
         options.Validate(where);
         if (string.IsNullOrWhiteSpace(options.File))
             throw new NonaException($"{where}.file is required: the .npz file, relative to data.root (e.g. brifiseg_256.npz)");

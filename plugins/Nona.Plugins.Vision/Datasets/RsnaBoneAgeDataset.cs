@@ -46,7 +46,7 @@ public sealed class RsnaBoneAgeDatasetFactory : PluginFactory<RsnaBoneAgeOptions
     /// <inheritdoc />
     protected override IDataset Create(RsnaBoneAgeOptions options, PluginContext context)
     {
-        var where = $"{context.RecipePath}: {context.RecipeKey}";
+        var where = context.Where;
         options.Validate(where);
         var folder = Path.GetFullPath(options.Folder, Path.GetFullPath(context.DataRoot));
         var table = Path.Combine(folder, TableName);

@@ -65,7 +65,7 @@ public sealed class UdacityDatasetFactory : PluginFactory<UdacityOptions, IDatas
     /// <inheritdoc />
     protected override IDataset Create(UdacityOptions options, PluginContext context)
     {
-        var where = $"{context.RecipePath}: {context.RecipeKey}";
+        var where = context.Where;
         options.Validate(where);
         if (options.Flip)
             throw new NonaException($"{where}.flip: a mirrored road needs the opposite steering angle, which flip does not give; remove flip");
