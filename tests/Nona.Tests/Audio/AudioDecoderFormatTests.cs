@@ -267,7 +267,7 @@ public sealed class AudioDecoderFormatTests : IDisposable
     private static JsonElement Entry(string file) => Entries().Single(e => e.GetProperty("file").GetString() == file);
 
     // Frequency from the mean spacing of rising zero crossings, each placed by linear interpolation.
-    private static double ZeroCrossingFrequency(float[] samples, int rate)
+    internal static double ZeroCrossingFrequency(float[] samples, int rate)
     {
         var crossings = new List<double>();
         for (var i = 1; i < samples.Length; i++)
@@ -295,7 +295,7 @@ public sealed class AudioDecoderFormatTests : IDisposable
         return Math.Atan2(-b, a) / omega;
     }
 
-    private static double Rms(float[] samples) => Math.Sqrt(samples.Average(x => (double)x * x));
+    internal static double Rms(float[] samples) => Math.Sqrt(samples.Average(x => (double)x * x));
 
     private static int Syncsafe(ReadOnlySpan<byte> b) => (b[0] << 21) | (b[1] << 14) | (b[2] << 7) | b[3];
 
