@@ -47,9 +47,7 @@ public sealed class CsvDatasetFactory : PluginFactory<CsvOptions, IDataset>
             throw new NonaException($"{where}.target is required: the name of the label column to predict");
         if (options.Delimiter.Length > 1)
             throw new NonaException($"{where}.delimiter must be one character (got '{options.Delimiter}')");
-        var path = System.IO.Path.GetFullPath(options.Path, context.DataRoot);
-        if (!File.Exists(path))
-            throw new NonaException($"{where}.path: file not found: {path}; check the path or point data.root at its folder (--set data.root=DIR)");
+        var path = context.RequireDataFile("path", options.Path, "the table", "check the path or point data.root at its folder");
         return new CsvDataset(options, path, context);
     }
 }
@@ -70,9 +68,7 @@ public sealed class CsvDataset(CsvOptions options, string path, PluginContext co
             LabelTransform = options.LabelTransform,
             OnBadRow = options.OnBadRow,
         });
-        var notes = table.SkippedRows == 0
-            ? []
-            : new[] { $"{path}: skipped {table.SkippedRows} bad row(s), e.g. {string.Join("; ", table.SkipReasons)}" };
+        var notes = table.SkipNotes(path);
         return new DatasetData
         {
             Name = System.IO.Path.GetFileNameWithoutExtension(path),

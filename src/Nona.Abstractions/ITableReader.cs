@@ -93,4 +93,8 @@ public sealed class TableData
 
     /// <summary>The first few reasons rows were skipped (file:line: reason), for the end-of-run report.</summary>
     public IReadOnlyList<string> SkipReasons { get; init; } = [];
+
+    /// <summary>The run note for skipped rows of the table at <paramref name="path"/>, or none when nothing was skipped.</summary>
+    public IReadOnlyList<string> SkipNotes(string path) =>
+        SkippedRows > 0 ? [$"{path}: skipped {SkippedRows} bad row(s), e.g. {string.Join("; ", SkipReasons)}"] : [];
 }

@@ -249,5 +249,5 @@ internal static class AdressoScores
         });
 
     public static List<string> Notes(TableData table, string scores) =>
-        table.SkippedRows > 0 ? [$"{scores}: skipped {table.SkippedRows} bad row(s), e.g. {string.Join("; ", table.SkipReasons)}"] : [];
+        [.. table.SkipNotes(scores)];
 }

@@ -49,12 +49,7 @@ public sealed class AudioCsvDatasetFactory : PluginFactory<AudioCsvOptions, IDat
         if (options.Delimiter.Length > 1)
             throw new NonaException($"{where}.delimiter must be one character (got '{options.Delimiter}')");
 
-        var path = System.IO.Path.GetFullPath(options.Path, System.IO.Path.GetFullPath(context.DataRoot));
-        if (!File.Exists(path))
-        {
-            throw new NonaException(
-                $"{where}.path: file not found: {path} (data.root is {System.IO.Path.GetFullPath(context.DataRoot)}); check the path or point data.root at its folder (--set data.root=DIR)");
-        }
+        var path = context.RequireDataFile("path", options.Path, "the table", "check the path or point data.root at its folder");
 
         return new AudioCsvDataset(options, path, context);
     }
@@ -81,8 +76,7 @@ public sealed class AudioCsvDataset(AudioCsvOptions options, string path, Plugin
             name, [.. table.Paths.Select(row => row[0])], table.Labels, table.SourceLines, options, cancellationToken);
 
         var notes = new List<string>();
-        if (table.SkippedRows > 0)
-            notes.Add($"{path}: skipped {table.SkippedRows} bad row(s), e.g. {string.Join("; ", table.SkipReasons)}");
+        notes.AddRange(table.SkipNotes(path));
         notes.AddRange(audioNotes);
         return new DatasetData
         {

@@ -88,9 +88,7 @@ public sealed class TextCsvDataset(TextCsvOptions options, TextTemplate template
             LabelTransform = transform,
             OnBadRow = policy,
         });
-        var notes = table.SkippedRows == 0
-            ? []
-            : new[] { $"{path}: skipped {table.SkippedRows} bad row(s), e.g. {string.Join("; ", table.SkipReasons)}" };
+        var notes = table.SkipNotes(path);
         return ([.. table.Text.Select(template.Render)], table.Labels, notes);
     }
 

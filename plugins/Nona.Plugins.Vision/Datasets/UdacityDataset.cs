@@ -167,8 +167,7 @@ public sealed partial class UdacityDataset(UdacityOptions options, UdacityLayout
             TextColumns = ["frame_id", "timestamp"],
             OnBadRow = options.OnBadRow,
         });
-        if (table.SkippedRows > 0)
-            notes.Add($"{log}: skipped {table.SkippedRows} bad row(s), e.g. {string.Join("; ", table.SkipReasons)}");
+        notes.AddRange(table.SkipNotes(log));
 
         var frames = new List<Frame>();
         for (var i = 0; i < table.Labels.Length; i++)
