@@ -32,13 +32,14 @@ public interface IWeightStore
     IReadOnlyDictionary<string, Tensor> Read(string path);
 
     /// <summary>
-    /// The non-tensor entries of a PyTorch checkpoint (integers as <see cref="long"/>, floats as
+    /// Reads a checkpoint once, for callers that need more than its tensors: the state dict (as <see cref="Read"/>)
+    /// and the non-tensor entries of a PyTorch checkpoint (integers as <see cref="long"/>, floats as
     /// <see cref="double"/>, strings, booleans), nested dictionaries included, keyed by their dotted path: OpenAI
     /// Whisper's <c>{"dims": {"n_audio_head": 6, ...}, "model_state_dict": {...}}</c> gives <c>dims.n_audio_head</c>
-    /// → 6. Hyper-parameters that tensor shapes do not determine live there. Empty for a <c>.safetensors</c> file.
-    /// Throws <see cref="NonaException"/> as <see cref="Read"/> does.
+    /// → 6. Hyper-parameters that tensor shapes do not determine live there; a <c>.safetensors</c> file has none.
+    /// Throws <see cref="NonaException"/> as <see cref="Read"/> does. The caller disposes the tensors.
     /// </summary>
-    IReadOnlyDictionary<string, object> ReadMetadata(string path);
+    WeightCheckpoint ReadCheckpoint(string path);
 
     /// <summary>
     /// Copies <paramref name="weights"/> into <paramref name="module"/>'s parameters and buffers by name. Keys in
@@ -48,3 +49,8 @@ public interface IWeightStore
     /// </summary>
     void LoadInto(nn.Module module, IReadOnlyDictionary<string, Tensor> weights, string source, IReadOnlyCollection<string>? ignored = null);
 }
+
+/// <summary>A checkpoint as <see cref="IWeightStore.ReadCheckpoint"/> read it.</summary>
+/// <param name="Tensors">The state dict, keyed as in the file.</param>
+/// <param name="Metadata">The non-tensor entries by dotted key (e.g. <c>dims.n_audio_head</c>); empty for safetensors.</param>
+public sealed record WeightCheckpoint(IReadOnlyDictionary<string, Tensor> Tensors, IReadOnlyDictionary<string, object> Metadata);

@@ -50,8 +50,8 @@ public sealed class WhisperBackboneFactory : PluginFactory<WhisperOptions, Featu
     protected override FeatureExtractor Create(WhisperOptions options, PluginContext context)
     {
         var where = context.Where;
-        var (file, config) = Locate(options.Weights, context, where);
-        var checkpoint = context.Weights.Read(file);
+        var (file, config, read) = Locate(options.Weights, context, where);
+        var checkpoint = read ?? context.Weights.Read(file);
         WhisperEncoder? encoder = null;
         try
         {
@@ -83,8 +83,11 @@ public sealed class WhisperBackboneFactory : PluginFactory<WhisperOptions, Featu
         return new WhisperBackbone(encoder, options.Pool, frozen: !options.Trainable, fingerprint);
     }
 
-    /// <summary>The weight file to read and the encoder's sizes, from a preset, a folder or a file.</summary>
-    private static (string File, WhisperConfig Config) Locate(string weights, PluginContext context, string where)
+    /// <summary>
+    /// The weight file and the encoder's sizes, from a preset, a folder or a file; with the file's tensors when its sizes
+    /// had to be read from inside it (an OpenAI .pt), so it is unpickled once.
+    /// </summary>
+    private static (string File, WhisperConfig Config, IReadOnlyDictionary<string, Tensor>? Tensors) Locate(string weights, PluginContext context, string where)
     {
         var key = context.RecipeKey.Length > 0 ? context.RecipeKey : "backbone";
         var tinyUrl = PresetUrl("whisper-tiny");
@@ -103,7 +106,7 @@ public sealed class WhisperBackboneFactory : PluginFactory<WhisperOptions, Featu
                 throw new NonaException($"{where}.weights: {weights} could not be fetched ({e.Message}); download {url} elsewhere and pass --set {key}.weights=/path/to/{Presets[weights].File}");
             }
 
-            return (file, OpenAiConfig(file, context, where));
+            return WithConfigInside(file, context, where, _ => throw new NonaException($"{where}.weights: {file}: an OpenAI Whisper .pt without \"dims\"; download {url} again"));
         }
 
         var path = Path.GetFullPath(weights, context.RecipeFolder);
@@ -111,23 +114,38 @@ public sealed class WhisperBackboneFactory : PluginFactory<WhisperOptions, Featu
         {
             var inFolder = new[] { "model.safetensors", "pytorch_model.bin" }.Select(f => Path.Combine(path, f)).FirstOrDefault(File.Exists)
                 ?? throw new NonaException($"{where}.weights: {path} has neither model.safetensors nor pytorch_model.bin; {fix}");
-            return (inFolder, HuggingFaceConfig(Path.Combine(path, "config.json"), where, fix));
+            return (inFolder, HuggingFaceConfig(Path.Combine(path, "config.json"), where, fix), null);
         }
 
         if (!File.Exists(path))
             throw new NonaException($"{where}.weights: {path} not found; {fix}");
         var besideConfig = Path.Combine(Path.GetDirectoryName(path)!, "config.json");
         if (path.EndsWith(".safetensors", StringComparison.OrdinalIgnoreCase))
-            return (path, HuggingFaceConfig(besideConfig, where, fix));
+            return (path, HuggingFaceConfig(besideConfig, where, fix), null);
         // A PyTorch file: OpenAI's carry their sizes inside ("dims"); Hugging Face's need the config.json beside them.
-        var metadata = context.Weights.ReadMetadata(path);
-        if (metadata.Keys.Any(k => k.StartsWith("dims.", StringComparison.Ordinal)))
-            return (path, OpenAiConfig(path, metadata, where));
-        return (path, HuggingFaceConfig(besideConfig, where, $"an OpenAI Whisper .pt holds its sizes in \"dims\" and this file has none; put the model's Hugging Face config.json beside it"));
+        return WithConfigInside(path, context, where, _ => HuggingFaceConfig(besideConfig, where,
+            "an OpenAI Whisper .pt holds its sizes in \"dims\" and this file has none; put the model's Hugging Face config.json beside it"));
     }
 
-    private static WhisperConfig OpenAiConfig(string file, PluginContext context, string where) =>
-        OpenAiConfig(file, context.Weights.ReadMetadata(file), where);
+    /// <summary>Reads a PyTorch file once: its sizes from "dims" when it has them (else <paramref name="otherwise"/>), and its tensors.</summary>
+    private static (string File, WhisperConfig Config, IReadOnlyDictionary<string, Tensor> Tensors) WithConfigInside(
+        string file, PluginContext context, string where, Func<string, WhisperConfig> otherwise)
+    {
+        var (tensors, metadata) = context.Weights.ReadCheckpoint(file);
+        try
+        {
+            var config = metadata.Keys.Any(k => k.StartsWith("dims.", StringComparison.Ordinal))
+                ? OpenAiConfig(file, metadata, where)
+                : otherwise(file);
+            return (file, config, tensors);
+        }
+        catch
+        {
+            foreach (var tensor in tensors.Values)
+                tensor.Dispose();
+            throw;
+        }
+    }
 
     private static WhisperConfig OpenAiConfig(string file, IReadOnlyDictionary<string, object> metadata, string where)
     {

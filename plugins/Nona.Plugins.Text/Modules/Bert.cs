@@ -1,6 +1,7 @@
 // transformers.models.bert.modeling_bert.BertModel (Devlin et al., "BERT: Pre-training of Deep Bidirectional
 // Transformers for Language Understanding", 2018): embeddings → N post-LN encoder layers → optional pooler.
 // Submodules carry Hugging Face's attribute names, so state_dict keys are HF BertModel keys without "bert.".
+using Nona.Abstractions;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -95,28 +96,7 @@ public sealed class BertModel : nn.Module<Tensor, Tensor, Tensor>
     /// Copies <paramref name="weights"/> into this network key by key. Every state_dict key must be present with the
     /// same shape and no other key may be given; the error names the missing and unexpected keys.
     /// </summary>
-    public void LoadWeights(IReadOnlyDictionary<string, Tensor> weights)
-    {
-        var own = state_dict();
-        var missing = own.Keys.Where(k => !weights.ContainsKey(k)).ToList();
-        var unexpected = weights.Keys.Where(k => !own.ContainsKey(k)).ToList();
-        if (missing.Count > 0 || unexpected.Count > 0)
-        {
-            throw new ArgumentException(
-                $"weights do not fit BertModel({Config.NumHiddenLayers} layers, hidden {Config.HiddenSize}): missing [{string.Join(", ", missing.Take(8))}{(missing.Count > 8 ? ", ..." : "")}], " +
-                $"unexpected [{string.Join(", ", unexpected.Take(8))}{(unexpected.Count > 8 ? ", ..." : "")}]",
-                nameof(weights));
-        }
-
-        using var noGrad = no_grad();
-        foreach (var (key, target) in own)
-        {
-            var source = weights[key];
-            if (!source.shape.SequenceEqual(target.shape))
-                throw new ArgumentException($"{key} has shape ({string.Join(", ", source.shape)}), the network expects ({string.Join(", ", target.shape)})", nameof(weights));
-            target.copy_(source);
-        }
-    }
+    public void LoadWeights(IReadOnlyDictionary<string, Tensor> weights) => ModuleWeights.CopyInto(this, weights);
 
     /// <inheritdoc />
     protected override void Dispose(bool disposing)

@@ -1,5 +1,6 @@
 // torchvision.models.resnet.ResNet with BasicBlock (He et al., "Deep Residual Learning for Image Recognition", 2015),
 // without the classifier: the backbone ends at the global average pool.
+using Nona.Abstractions;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -102,28 +103,7 @@ public sealed class ResNet : nn.Module<Tensor, Tensor>
     /// Copies <paramref name="weights"/> into this network key by key. Every state_dict key must be present with the
     /// same shape, and no other key may be given, so a checkpoint for a different depth fails here with the names.
     /// </summary>
-    public void LoadWeights(IReadOnlyDictionary<string, Tensor> weights)
-    {
-        var own = state_dict();
-        var missing = own.Keys.Where(k => !weights.ContainsKey(k)).ToList();
-        var unexpected = weights.Keys.Where(k => !own.ContainsKey(k)).ToList();
-        if (missing.Count > 0 || unexpected.Count > 0)
-        {
-            throw new ArgumentException(
-                $"weights do not fit ResNet([{string.Join(", ", Blocks)}]): missing [{string.Join(", ", missing.Take(8))}{(missing.Count > 8 ? ", ..." : "")}], " +
-                $"unexpected [{string.Join(", ", unexpected.Take(8))}{(unexpected.Count > 8 ? ", ..." : "")}]",
-                nameof(weights));
-        }
-
-        using var noGrad = no_grad();
-        foreach (var (key, target) in own)
-        {
-            var source = weights[key];
-            if (!source.shape.SequenceEqual(target.shape))
-                throw new ArgumentException($"{key} has shape ({string.Join(", ", source.shape)}), the network expects ({string.Join(", ", target.shape)})", nameof(weights));
-            target.copy_(source);
-        }
-    }
+    public void LoadWeights(IReadOnlyDictionary<string, Tensor> weights) => ModuleWeights.CopyInto(this, weights);
 
     /// <inheritdoc />
     protected override void Dispose(bool disposing)

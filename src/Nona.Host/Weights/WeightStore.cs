@@ -50,14 +50,21 @@ internal sealed class WeightStore(string cacheFolder, string recipeFolder, HttpC
     }
 
     /// <inheritdoc />
-    public IReadOnlyDictionary<string, Tensor> Read(string path)
+    public IReadOnlyDictionary<string, Tensor> Read(string path) => ReadCheckpoint(path).Tensors;
+
+    /// <inheritdoc />
+    public WeightCheckpoint ReadCheckpoint(string path)
     {
         try
         {
             if (path.EndsWith(".safetensors", StringComparison.OrdinalIgnoreCase))
-                return Safetensors.LoadStateDict(path);
+                return new WeightCheckpoint(Safetensors.LoadStateDict(path), new Dictionary<string, object>(StringComparer.Ordinal));
             var table = PyTorchUnpickler.UnpickleStateDict(path);
-            return Flatten(table);
+            var metadata = new Dictionary<string, object>(StringComparer.Ordinal);
+            CollectMetadata(table, "", metadata);
+            var tensors = Flatten(table);
+            DisposeOthers(table, new HashSet<Tensor>(tensors.Values, ReferenceEqualityComparer.Instance));
+            return new WeightCheckpoint(tensors, metadata);
         }
         catch (Exception e) when (e is not NonaException)
         {
@@ -66,52 +73,14 @@ internal sealed class WeightStore(string cacheFolder, string recipeFolder, HttpC
     }
 
     /// <inheritdoc />
-    public IReadOnlyDictionary<string, object> ReadMetadata(string path)
-    {
-        if (path.EndsWith(".safetensors", StringComparison.OrdinalIgnoreCase))
-            return new Dictionary<string, object>(StringComparer.Ordinal);
-        Hashtable table;
-        try
-        {
-            table = PyTorchUnpickler.UnpickleStateDict(path);
-        }
-        catch (Exception e) when (e is not NonaException)
-        {
-            throw new NonaException($"{path}: cannot read a PyTorch checkpoint ({e.Message.ReplaceLineEndings(" ")}); expected a .pth/.pt/.bin file written by torch.save");
-        }
-
-        var metadata = new Dictionary<string, object>(StringComparer.Ordinal);
-        CollectMetadata(table, "", metadata);
-        return metadata;
-    }
-
-    /// <inheritdoc />
     public void LoadInto(nn.Module module, IReadOnlyDictionary<string, Tensor> weights, string source, IReadOnlyCollection<string>? ignored = null)
     {
         bool Ignored(string key) => ignored?.Any(i => i.EndsWith('.') ? key.StartsWith(i, StringComparison.Ordinal) : key == i) == true;
-        var targets = module.named_parameters().Select(p => (p.name, Tensor: (Tensor)p.parameter))
-            .Concat(module.named_buffers().Select(b => (b.name, Tensor: b.buffer)))
-            .ToDictionary(t => t.name, t => t.Tensor);
         var given = weights.Where(w => !Ignored(w.Key)).ToDictionary(w => w.Key, w => w.Value);
-        var missing = targets.Keys.Where(k => !given.ContainsKey(k) && !k.EndsWith("num_batches_tracked", StringComparison.Ordinal)).ToList();
-        var unexpected = given.Keys.Where(k => !targets.ContainsKey(k)).ToList();
-        var mismatched = given.Where(w => targets.TryGetValue(w.Key, out var t) && !t.shape.SequenceEqual(w.Value.shape))
-            .Select(w => $"{w.Key} {Shape(w.Value)} vs ours {Shape(targets[w.Key])}").ToList();
-        if (missing.Count + unexpected.Count + mismatched.Count > 0)
-        {
-            var parts = new List<string>();
-            if (missing.Count > 0)
-                parts.Add($"missing {missing.Count}: {Few(missing)}");
-            if (unexpected.Count > 0)
-                parts.Add($"unexpected {unexpected.Count}: {Few(unexpected)}");
-            if (mismatched.Count > 0)
-                parts.Add($"shape mismatch {mismatched.Count}: {Few(mismatched)}");
-            throw new NonaException($"{source}: the weights do not fit this backbone ({string.Join("; ", parts)}); check the architecture options (depth, blocks) or the file");
-        }
-
-        using var noGrad = no_grad();
-        foreach (var (key, value) in given)
-            targets[key].copy_(value.to(targets[key].dtype, targets[key].device));
+        var problems = ModuleWeights.Problems(module, given);
+        if (problems.Length > 0)
+            throw new NonaException($"{source}: the weights do not fit this backbone ({problems}); check the architecture options (depth, blocks) or the file");
+        ModuleWeights.CopyInto(module, given);
     }
 
     /// <summary>
@@ -193,6 +162,18 @@ internal sealed class WeightStore(string cacheFolder, string recipeFolder, HttpC
     }
 
     // The unpickler has already materialised every tensor of the file: those are disposed here, the rest kept.
+    /// <summary>Disposes the checkpoint's tensors that are not part of the state dict handed out (e.g. optimizer state).</summary>
+    private static void DisposeOthers(Hashtable table, HashSet<Tensor> kept)
+    {
+        foreach (DictionaryEntry entry in table)
+        {
+            if (entry.Value is Tensor tensor && !kept.Contains(tensor))
+                tensor.Dispose();
+            else if (entry.Value is Hashtable inner)
+                DisposeOthers(inner, kept);
+        }
+    }
+
     private static void CollectMetadata(Hashtable table, string prefix, Dictionary<string, object> metadata)
     {
         foreach (DictionaryEntry entry in table)
@@ -200,9 +181,6 @@ internal sealed class WeightStore(string cacheFolder, string recipeFolder, HttpC
             var key = prefix + Convert.ToString(entry.Key, System.Globalization.CultureInfo.InvariantCulture);
             switch (entry.Value)
             {
-                case Tensor tensor:
-                    tensor.Dispose();
-                    break;
                 case Hashtable inner:
                     CollectMetadata(inner, key + ".", metadata);
                     break;
@@ -219,7 +197,4 @@ internal sealed class WeightStore(string cacheFolder, string recipeFolder, HttpC
         }
     }
 
-    private static string Shape(Tensor tensor) => $"[{string.Join(", ", tensor.shape)}]";
-
-    private static string Few(List<string> keys) => string.Join(", ", keys.Take(6)) + (keys.Count > 6 ? ", …" : "");
 }

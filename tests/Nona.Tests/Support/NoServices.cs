@@ -11,7 +11,7 @@ internal sealed class NoWeights : IWeightStore
 
     public IReadOnlyDictionary<string, Tensor> Read(string path) => throw new NotSupportedException();
 
-    public IReadOnlyDictionary<string, object> ReadMetadata(string path) => throw new NotSupportedException();
+    public WeightCheckpoint ReadCheckpoint(string path) => throw new NotSupportedException();
 
     public void LoadInto(nn.Module module, IReadOnlyDictionary<string, Tensor> weights, string source, IReadOnlyCollection<string>? ignored = null) =>
         throw new NotSupportedException();

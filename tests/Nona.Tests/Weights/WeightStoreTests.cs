@@ -99,8 +99,7 @@ public sealed class WeightStoreTests
         // OpenAI Whisper's layout: {"dims": {...ints...}, "model_state_dict": {...fp16 tensors...}}.
         var pt = Path.Combine(AppContext.BaseDirectory, "fixtures", "whisper_openai_tiny.pt");
 
-        var metadata = store.ReadMetadata(pt);
-        var weights = store.Read(pt);
+        var (weights, metadata) = store.ReadCheckpoint(pt);
 
         Assert.Equal(2L, metadata["dims.n_audio_head"]);
         Assert.Equal(32L, metadata["dims.n_audio_state"]);
@@ -115,7 +114,11 @@ public sealed class WeightStoreTests
         using var linear = nn.Linear(3, 2);
         var safetensors = Path.Combine(folder.Path, "w.safetensors");
         linear.save_safetensors(safetensors);
-        Assert.Empty(store.ReadMetadata(safetensors));
+        var (linearWeights, none) = store.ReadCheckpoint(safetensors);
+        Assert.Empty(none);
+        Assert.Equal(["bias", "weight"], linearWeights.Keys.Order(StringComparer.Ordinal));
+        foreach (var tensor in linearWeights.Values)
+            tensor.Dispose();
     }
 
     [Fact]
