@@ -96,21 +96,11 @@ public sealed class HubertBackboneFactory : PluginFactory<HubertOptions, Feature
     }
 
     // Hugging Face publishes no hash we can cite: the first download's SHA-256 is recorded in the cache and every
-    // later load is verified against it (IWeightStore's trust on first use). The safetensors file is tried first (no
-    // pickle to parse); the original pytorch_model.bin is the fallback when it cannot be fetched — but not when a
-    // cached copy fails its recorded SHA-256: that must reach the user, not be routed around.
-    private static (string Weights, string? Config) DownloadPreset(PluginContext context)
-    {
-        var config = context.Weights.Resolve(new WeightSource(BasePresetUrl + "config.json", TrustOnFirstUse: true));
-        try
-        {
-            return (context.Weights.Resolve(new WeightSource(BasePresetUrl + "model.safetensors", TrustOnFirstUse: true)), config);
-        }
-        catch (NonaException e) when (!e.Message.Contains("SHA-256", StringComparison.Ordinal))
-        {
-            return (context.Weights.Resolve(new WeightSource(BasePresetUrl + "pytorch_model.bin", TrustOnFirstUse: true)), config);
-        }
-    }
+    // later load is verified against it (IWeightStore's trust on first use). pytorch_model.bin is the file the model
+    // was published with; a copy that fails its recorded SHA-256 stops the run with that message.
+    private static (string Weights, string? Config) DownloadPreset(PluginContext context) =>
+        (context.Weights.Resolve(new WeightSource(BasePresetUrl + "pytorch_model.bin", TrustOnFirstUse: true)),
+         context.Weights.Resolve(new WeightSource(BasePresetUrl + "config.json", TrustOnFirstUse: true)));
 
     /// <summary>Reads <paramref name="file"/>, maps HF's key spellings onto ours and copies it in; every misfit is listed.</summary>
     private static void Load(HubertModel model, string file, PluginContext context)
