@@ -194,7 +194,7 @@ public sealed class AdressoAudioDataset(AdressoOptions options, string scores, s
             }
 
             // The kept length decides the windows: a short tail is dropped, but every recording gives at least one.
-            var length = RecordingInputs.Kept(paths[i], recording.Keep, AudioDenoise.None).Length;
+            var length = RecordingInputs.KeptLength(paths[i], recording.Keep);
             var windows = Math.Max(1, length / clip);
             for (var w = 0; w < windows; w++)
             {

@@ -57,6 +57,20 @@ internal static class WavDecoder
         }
     }
 
+    /// <summary>Samples per channel and the rate, from the header alone; null when the header is not usable.</summary>
+    public static (long Samples, int SampleRate)? Length(Stream stream)
+    {
+        try
+        {
+            using var reader = new WaveFileReader(stream);
+            return Check(reader, stream) is null ? (reader.SampleCount, reader.WaveFormat.SampleRate) : null;
+        }
+        catch (Exception e) when (e is FormatException or EndOfStreamException or InvalidOperationException or ArgumentException or IOException)
+        {
+            return null;
+        }
+    }
+
     /// <summary>What makes an opened WAV unusable (encoding, empty, truncated), or null.</summary>
     private static string? Check(WaveFileReader reader, Stream stream)
     {

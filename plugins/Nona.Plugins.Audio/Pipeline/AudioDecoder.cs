@@ -119,6 +119,34 @@ public static class AudioDecoder
     }
 
     /// <summary>
+    /// How many samples <see cref="ReadMono"/> then <see cref="Resample"/> give for <paramref name="path"/>: read from
+    /// a WAV header without decoding, otherwise by decoding. Throws <see cref="DataFormatException"/> as
+    /// <see cref="ReadMono"/> does.
+    /// </summary>
+    public static int ResampledLength(string path)
+    {
+        try
+        {
+            using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 4096);
+            var head = new byte[64];
+            var read = stream.ReadAtLeast(head, head.Length, throwOnEndOfStream: false);
+            stream.Position = 0;
+            if (AudioContainers.Detect(head.AsSpan(0, read)) == AudioContainer.Wav && WavDecoder.Length(stream) is { } header)
+                return ResampledLength(header.Samples, header.SampleRate);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // ReadMono below reports the file's problem with its path.
+        }
+
+        var (mono, rate) = ReadMono(path);
+        return ResampledLength(mono.Length, rate);
+    }
+
+    private static int ResampledLength(long samples, int sampleRate) =>
+        sampleRate == AudioOptions.SampleRate ? (int)samples : (int)Math.Round(samples * (double)AudioOptions.SampleRate / sampleRate);
+
+    /// <summary>
     /// Converts mono <paramref name="samples"/> at <paramref name="sampleRate"/> to <see cref="AudioOptions.SampleRate"/>
     /// with NAudio's WDL resampler; the result has exactly round(length × 16000 / rate) samples.
     /// </summary>
@@ -128,7 +156,7 @@ public static class AudioDecoder
         if (sampleRate == AudioOptions.SampleRate)
             return samples;
 
-        var length = (int)Math.Round(samples.Length * (double)AudioOptions.SampleRate / sampleRate);
+        var length = ResampledLength(samples.Length, sampleRate);
         // Trailing silence flushes the resampler's filters, so the last input samples reach the output.
         var resampler = new WdlResamplingSampleProvider(new ArraySampleProvider(samples, sampleRate, sampleRate / 10), AudioOptions.SampleRate);
         var output = new float[length];

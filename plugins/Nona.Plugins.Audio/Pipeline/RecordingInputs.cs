@@ -66,6 +66,16 @@ public sealed class RecordingInputs : SampleInputSource
     public override string Fingerprint() => fingerprint.Value;
 
     /// <summary>
+    /// How many samples <see cref="Kept"/> gives, without decoding a WAV file (the windows of a recording are counted
+    /// at load time; the audio itself is decoded when its batches are built).
+    /// </summary>
+    public static int KeptLength(string path, IReadOnlyList<(int Start, int End)>? keep)
+    {
+        var length = AudioDecoder.ResampledLength(path);
+        return keep is null ? length : keep.Sum(k => Math.Max(0, Math.Clamp(k.End, 0, length) - Math.Clamp(k.Start, 0, length)));
+    }
+
+    /// <summary>
     /// The audio a recording keeps at 16 kHz (decoded, resampled, denoised, trimmed to <paramref name="keep"/>).
     /// Throws <see cref="DataFormatException"/> naming the file.
     /// </summary>

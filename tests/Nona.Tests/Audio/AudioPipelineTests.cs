@@ -107,6 +107,29 @@ public sealed class AudioPipelineTests : IDisposable
         Assert.All(normalized.Samples.AsSpan(4_000).ToArray(), x => Assert.Equal(0f, x));
     }
 
+    [Theory]
+    [InlineData(44_100, 2)]
+    [InlineData(16_000, 1)]
+    [InlineData(22_050, 1)]
+    public void Resampled_length_from_a_wav_header_equals_the_decoded_length(int rate, int channels)
+    {
+        var path = WriteWave($"length-{rate}.wav", new WaveFormat(rate, 16, channels), 12_345, t => Amplitude * Math.Sin(2 * Math.PI * Frequency * t / rate));
+        var (mono, sourceRate) = AudioDecoder.ReadMono(path);
+        Assert.Equal(AudioDecoder.Resample(mono, sourceRate).Length, AudioDecoder.ResampledLength(path));
+
+        (int, int)[] keep = [(100, 2_000), (5_000, 99_999), (-10, 50)];
+        Assert.Equal(RecordingInputs.Kept(path, keep, AudioDenoise.None).Length, RecordingInputs.KeptLength(path, keep));
+    }
+
+    [Fact]
+    public void Resampled_length_of_other_containers_comes_from_decoding()
+    {
+        var path = Path.Combine(AppContext.BaseDirectory, "fixtures", "audio", "sine-mono-opus.ogg");
+        var (mono, rate) = AudioDecoder.ReadMono(path);
+        Assert.Equal(AudioDecoder.Resample(mono, rate).Length, AudioDecoder.ResampledLength(path));
+        Assert.Throws<DataFormatException>(() => AudioDecoder.ResampledLength(Path.Combine(folder, "absent.wav")));
+    }
+
     [Fact]
     public void Batches_of_padded_clips_carry_a_mask_of_the_audio_samples()
     {
