@@ -39,15 +39,9 @@ public sealed class CsvDatasetFactory : PluginFactory<CsvOptions, IDataset>
     protected override IDataset Create(CsvOptions options, PluginContext context)
     {
         var where = context.Where;
-        if (string.IsNullOrWhiteSpace(options.Path))
-            throw new NonaException($"{where}.path is required: the CSV file, relative to data.root");
         if (options.Features.Count == 0)
             throw new NonaException($"{where}.features must name at least one column");
-        if (string.IsNullOrWhiteSpace(options.Target))
-            throw new NonaException($"{where}.target is required: the name of the label column to predict");
-        if (options.Delimiter.Length > 1)
-            throw new NonaException($"{where}.delimiter must be one character (got '{options.Delimiter}')");
-        var path = context.RequireDataFile("path", options.Path, "the table", "check the path or point data.root at its folder");
+        var path = context.RequireTable(options.Path, options.Target, options.Delimiter, "the CSV file");
         return new CsvDataset(options, path, context);
     }
 }

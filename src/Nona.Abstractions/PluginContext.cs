@@ -56,6 +56,23 @@ public sealed record PluginContext
     public string RequireDataFolder(string key, string relative, string what, string getIt) =>
         RequireData(key, relative, what, getIt, Directory.Exists);
 
+    /// <summary>
+    /// The keys every table-backed dataset shares: <c>path</c> (<paramref name="what"/>, under data.root) and
+    /// <c>target</c> must be given and <c>delimiter</c> must be at most one character; returns the table's full path,
+    /// or throws a one-line <see cref="NonaException"/> naming the key and the fix.
+    /// </summary>
+    public string RequireTable(string path, string target, string delimiter, string what)
+    {
+        ArgumentNullException.ThrowIfNull(delimiter);
+        if (string.IsNullOrWhiteSpace(path))
+            throw new NonaException($"{Where}.path is required: {what}, relative to data.root");
+        if (string.IsNullOrWhiteSpace(target))
+            throw new NonaException($"{Where}.target is required: the name of the label column to predict");
+        if (delimiter.Length > 1)
+            throw new NonaException($"{Where}.delimiter must be one character (got '{delimiter}')");
+        return RequireDataFile("path", path, "the table", "check the path or point data.root at its folder");
+    }
+
     private string RequireData(string key, string relative, string what, string getIt, Func<string, bool> exists)
     {
         var root = Path.GetFullPath(DataRoot);

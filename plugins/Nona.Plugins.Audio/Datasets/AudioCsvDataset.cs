@@ -40,17 +40,9 @@ public sealed class AudioCsvDatasetFactory : PluginFactory<AudioCsvOptions, IDat
     protected override IDataset Create(AudioCsvOptions options, PluginContext context)
     {
         var where = context.Where;
-        if (string.IsNullOrWhiteSpace(options.Path))
-            throw new NonaException($"{where}.path is required: the CSV file listing the audio files, relative to data.root");
         if (string.IsNullOrWhiteSpace(options.Audio))
             throw new NonaException($"{where}.audio is required: the name of the column holding the audio file paths");
-        if (string.IsNullOrWhiteSpace(options.Target))
-            throw new NonaException($"{where}.target is required: the name of the label column to predict");
-        if (options.Delimiter.Length > 1)
-            throw new NonaException($"{where}.delimiter must be one character (got '{options.Delimiter}')");
-
-        var path = context.RequireDataFile("path", options.Path, "the table", "check the path or point data.root at its folder");
-
+        var path = context.RequireTable(options.Path, options.Target, options.Delimiter, "the CSV file listing the audio files");
         return new AudioCsvDataset(options, path, context);
     }
 }

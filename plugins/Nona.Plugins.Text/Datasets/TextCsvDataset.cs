@@ -43,15 +43,9 @@ public sealed class TextCsvDatasetFactory : PluginFactory<TextCsvOptions, IDatas
     protected override IDataset Create(TextCsvOptions options, PluginContext context)
     {
         var where = context.Where;
-        if (string.IsNullOrWhiteSpace(options.Path))
-            throw new NonaException($"{where}.path is required: the CSV/TSV or .xlsx file, relative to data.root");
-        if (string.IsNullOrWhiteSpace(options.Target))
-            throw new NonaException($"{where}.target is required: the name of the label column to predict");
-        if (options.Delimiter.Length > 1)
-            throw new NonaException($"{where}.delimiter must be one character (got '{options.Delimiter}')");
         var template = TextTemplate.Create(options.Template, [.. options.TextColumns], out var problem)
             ?? throw new NonaException($"{where}.text_columns: {problem}");
-        var path = context.RequireDataFile("path", options.Path, "the table", "check the path or point data.root at its folder");
+        var path = context.RequireTable(options.Path, options.Target, options.Delimiter, "the CSV/TSV or .xlsx file");
         return new TextCsvDataset(options, template, path, context);
     }
 }

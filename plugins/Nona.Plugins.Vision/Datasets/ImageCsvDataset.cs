@@ -40,18 +40,11 @@ public sealed class ImageCsvDatasetFactory : PluginFactory<ImageCsvOptions, IDat
     protected override IDataset Create(ImageCsvOptions options, PluginContext context)
     {
         var where = context.Where;
-        if (string.IsNullOrWhiteSpace(options.Path))
-            throw new NonaException($"{where}.path is required: the CSV file listing the images, relative to data.root");
         if (string.IsNullOrWhiteSpace(options.Image))
             throw new NonaException($"{where}.image is required: the name of the column holding the image paths");
-        if (string.IsNullOrWhiteSpace(options.Target))
-            throw new NonaException($"{where}.target is required: the name of the label column to predict");
-        if (options.Delimiter.Length > 1)
-            throw new NonaException($"{where}.delimiter must be one character (got '{options.Delimiter}')");
         options.Validate(where);
 
-        var path = context.RequireDataFile("path", options.Path, "the table", "check the path or point data.root at its folder");
-
+        var path = context.RequireTable(options.Path, options.Target, options.Delimiter, "the CSV file listing the images");
         return new ImageCsvDataset(options, path, context);
     }
 }
