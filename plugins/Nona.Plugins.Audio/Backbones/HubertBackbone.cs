@@ -62,7 +62,10 @@ public sealed class HubertBackbone : FeatureExtractor
         return Pool(hidden, frameMask).MoveToOuterDisposeScope();
     }
 
-    /// <summary>The mean of <paramref name="hidden"/> (B, frames, H) over the frames where <paramref name="frameMask"/> (B, frames) is true: (B, H).</summary>
+    /// <summary>
+    /// The mean of <paramref name="hidden"/> (B, frames, H) over the frames where <paramref name="frameMask"/> (B, frames)
+    /// is true: (B, H). Whisper's <c>pool: audio</c> pools the same way.
+    /// </summary>
     public static Tensor Pool(Tensor hidden, Tensor frameMask)
     {
         ArgumentNullException.ThrowIfNull(hidden);

@@ -74,8 +74,7 @@ public sealed class WhisperBackbone : FeatureExtractor
         var hidden = Encode(input.Values); // (B, P, W)
         if (pooling == WhisperPooling.All)
             return hidden.mean([1]).MoveToOuterDisposeScope();
-        var weights = AudioFrames(input, hidden.shape[1]).to(hidden.dtype).unsqueeze(-1); // (B, P, 1)
-        return ((hidden * weights).sum(1) / weights.sum(1)).MoveToOuterDisposeScope();
+        return HubertBackbone.Pool(hidden, AudioFrames(input, hidden.shape[1])).MoveToOuterDisposeScope();
     }
 
     /// <summary>The last hidden state (B, positions, width) of waveforms (B, T) at 16 kHz.</summary>
