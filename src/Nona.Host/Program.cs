@@ -16,6 +16,7 @@ internal static class Program
         if (!console.Profile.Capabilities.Interactive)
             console.Profile.Width = 200; // logs and pipes: do not wrap result lines at 80 columns
         Diagnostics.GcPressure.StartIfRequested(Console.Error);
+        Diagnostics.GcCensus.StartIfRequested(Console.Error);
         return NonaCli.Run(args, console, Console.Error);
     }
 }
