@@ -1,7 +1,9 @@
 using System.ComponentModel;
 using Nona.Abstractions;
+using Nona.Abstractions.Torch;
 using TorchSharp;
 using TorchSharp.Modules;
+using static Nona.Abstractions.Torch.HeldScalars;
 using static TorchSharp.torch;
 
 namespace Nona.Plugins.Heads;
@@ -41,7 +43,7 @@ public sealed class MlpProjector : Projector
         foreach (var size in sizes)
         {
             var at = layers.Count;
-            layers.Add(($"{at}", nn.BatchNorm1d(width)));
+            layers.Add(($"{at}", HeldBatchNorm.OneD(width)));
             layers.Add(($"{at + 1}", nn.Linear(width, size)));
             layers.Add(($"{at + 2}", nn.Tanh()));
             width = size;

@@ -1,6 +1,8 @@
 using System.ComponentModel;
 using Nona.Abstractions;
+using Nona.Abstractions.Torch;
 using TorchSharp;
+using static Nona.Abstractions.Torch.HeldScalars;
 using static TorchSharp.torch;
 
 namespace Nona.Plugins.Heads;
@@ -59,9 +61,9 @@ public sealed class NonaHead : RegressionHead
         using var scope = NewDisposeScope();
         var z = input.Embeddings;
         var sim = Similarity.Compute(similarity, z, neighbours); // (B, N)
-        sim = sim + softstep.call(new SoftStepInput(sim, z, input.ExcludeSelf));
+        sim = sim.Plus(softstep.call(new SoftStepInput(sim, z, input.ExcludeSelf)));
         if (input.ExcludeSelf)
-            sim = sim.masked_fill(eye(sim.shape[0], sim.shape[1], ScalarType.Bool, sim.device), double.NegativeInfinity);
+            sim = sim.masked_fill(eye(sim.shape[0], sim.shape[1], ScalarType.Bool, sim.device), Held(double.NegativeInfinity));
         return sim.softmax(1).matmul(labels).MoveToOuterDisposeScope(); // (B)
     }
 

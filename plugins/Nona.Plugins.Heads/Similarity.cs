@@ -1,3 +1,5 @@
+using Nona.Abstractions.Torch;
+using static Nona.Abstractions.Torch.HeldScalars;
 using static TorchSharp.torch;
 
 namespace Nona.Plugins.Heads;
@@ -27,9 +29,9 @@ public static class Similarity
         using var scope = NewDisposeScope();
         var result = kind switch
         {
-            SimilarityKind.L2 => -SafeSqrt(Differences(z, zn).square().sum(-1)),
+            SimilarityKind.L2 => -SafeSqrt(Differences(z, zn).pow(Held(2L)).sum(-1)),
             SimilarityKind.L1 => -Differences(z, zn).abs().sum(-1),
-            SimilarityKind.Dot => z.matmul(zn.t()) / z.shape[1],
+            SimilarityKind.Dot => z.matmul(zn.t()) / Held(z.shape[1]),
             SimilarityKind.Cos => nn.functional.normalize(z, dim: 1).matmul(nn.functional.normalize(zn, dim: 1).t()),
             _ => throw new ArgumentOutOfRangeException(nameof(kind)),
         };
@@ -43,7 +45,7 @@ public static class Similarity
     // sqrt has an infinite derivative at 0; distances of exactly zero get value 0 and gradient 0 instead of NaN.
     private static Tensor SafeSqrt(Tensor squared)
     {
-        var positive = squared > 0;
+        var positive = squared > Held(0L);
         return where(positive, where(positive, squared, ones_like(squared)).sqrt(), zeros_like(squared));
     }
 }

@@ -1,8 +1,10 @@
 using System.ComponentModel;
 using System.ComponentModel.DataAnnotations;
 using Nona.Abstractions;
+using Nona.Abstractions.Torch;
 using TorchSharp;
 using TorchSharp.Modules;
+using static Nona.Abstractions.Torch.HeldScalars;
 using static TorchSharp.torch;
 
 namespace Nona.TestPlugins.GaussianKernel;
@@ -45,10 +47,10 @@ public sealed class GaussianKernelHead : RegressionHead
     {
         using var scope = NewDisposeScope();
         var z = input.Embeddings;
-        var squared = (z.unsqueeze(1) - input.NeighbourEmbeddings!.unsqueeze(0)).square().sum(-1); // (B, N)
-        var logits = -squared / (2 * (2 * log_bandwidth).exp());
+        var squared = (z.unsqueeze(1) - input.NeighbourEmbeddings!.unsqueeze(0)).pow(Held(2L)).sum(-1); // (B, N)
+        var logits = -squared / ((log_bandwidth * Held(2L)).exp() * Held(2L));
         if (input.ExcludeSelf)
-            logits = logits.masked_fill(eye(z.shape[0], z.shape[0], ScalarType.Bool, z.device), double.NegativeInfinity);
+            logits = logits.masked_fill(eye(z.shape[0], z.shape[0], ScalarType.Bool, z.device), Held(double.NegativeInfinity));
         return logits.softmax(1).matmul(input.NeighbourLabels!).MoveToOuterDisposeScope();
     }
 }

@@ -1,6 +1,8 @@
 using Nona.Abstractions;
+using Nona.Abstractions.Torch;
 using Nona.Plugins.Audio.Modules;
 using TorchSharp;
+using static Nona.Abstractions.Torch.HeldScalars;
 using static TorchSharp.torch;
 
 namespace Nona.Plugins.Audio.Backbones;
@@ -72,7 +74,7 @@ public sealed class HubertBackbone : FeatureExtractor
         ArgumentNullException.ThrowIfNull(frameMask);
         using var scope = NewDisposeScope();
         var weights = frameMask.to(hidden.dtype).unsqueeze(-1);                // (B, frames, 1)
-        var counts = weights.sum(1).clamp_min(1);                              // (B, 1): a clip with no full frame pools to 0
+        var counts = weights.sum(1).clamp_min(One);                             // (B, 1): a clip with no full frame pools to 0
         return ((hidden * weights).sum(1) / counts).MoveToOuterDisposeScope(); // (B, H)
     }
 
@@ -102,8 +104,8 @@ public sealed class HubertBackbone : FeatureExtractor
         var lengths = sampleMask.to(ScalarType.Int64).sum(1); // (B)
         var config = hubert.Config;
         for (var i = 0; i < config.ConvKernel.Count; i++)
-            lengths = (lengths - config.ConvKernel[i]).div(config.ConvStride[i], RoundingMode.floor).add(1).clamp_min(0);
-        return arange(frames, dtype: ScalarType.Int64, device: device).unsqueeze(0).lt(lengths.unsqueeze(1));
+            lengths = (lengths - Held(config.ConvKernel[i])).div(Held(config.ConvStride[i]), RoundingMode.floor).Plus(One).clamp_min(Held(0L));
+        return HeldArithmetic.Arange(frames, dtype: ScalarType.Int64, device: device).unsqueeze(0).lt(lengths.unsqueeze(1));
     }
 
     /// <inheritdoc />

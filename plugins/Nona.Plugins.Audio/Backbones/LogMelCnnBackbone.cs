@@ -1,8 +1,10 @@
 using System.ComponentModel;
 using System.ComponentModel.DataAnnotations;
 using Nona.Abstractions;
+using Nona.Abstractions.Torch;
 using Nona.Plugins.Audio.Modules;
 using TorchSharp;
+using static Nona.Abstractions.Torch.HeldScalars;
 using static TorchSharp.torch;
 
 namespace Nona.Plugins.Audio.Backbones;
@@ -89,7 +91,7 @@ public sealed class LogMelCnnBackbone : FeatureExtractor
     // ceil_mode keeps short clips (fewer than 2^blocks frames) from pooling down to an empty map.
     private static nn.Module<Tensor, Tensor> Block(long inChannels, long outChannels) => nn.Sequential(
         ("conv", nn.Conv2d(inChannels, outChannels, kernel_size: 3, padding: 1, bias: false)),
-        ("bn", nn.BatchNorm2d(outChannels)),
+        ("bn", HeldBatchNorm.TwoD(outChannels)),
         ("relu", nn.ReLU()),
         ("pool", nn.MaxPool2d(kernel_size: 2, ceil_mode: true)));
 

@@ -1,6 +1,8 @@
 using Nona.Abstractions;
+using Nona.Abstractions.Torch;
 using Nona.Plugins.Audio.Modules;
 using TorchSharp;
+using static Nona.Abstractions.Torch.HeldScalars;
 using static TorchSharp.torch;
 
 namespace Nona.Plugins.Audio.Backbones;
@@ -94,11 +96,12 @@ public sealed class WhisperBackbone : FeatureExtractor
     private Tensor AudioFrames(InputBatch input, long positions)
     {
         var (batch, length) = (input.Values.shape[0], input.Values.shape[1]);
+        using var clipLength = length.ToScalar();
         var samples = input.Mask is { } mask
             ? mask.to(ScalarType.Int64).sum(1)
-            : full(batch, length, dtype: ScalarType.Int64, device: input.Values.device);
-        var frames = (samples.clamp_max(Config.Samples) + (SamplesPerFrame - 1)).div(SamplesPerFrame, rounding_mode: RoundingMode.floor).clamp_min(1);
-        return arange(positions, device: input.Values.device).unsqueeze(0) < frames.unsqueeze(1);
+            : full(batch, clipLength, dtype: ScalarType.Int64, device: input.Values.device);
+        var frames = samples.clamp_max(Held(Config.Samples)).Plus(Held(SamplesPerFrame - 1L)).div(Held(SamplesPerFrame), rounding_mode: RoundingMode.floor).clamp_min(One);
+        return HeldArithmetic.Arange(positions, device: input.Values.device).unsqueeze(0) < frames.unsqueeze(1);
     }
 
     /// <inheritdoc />

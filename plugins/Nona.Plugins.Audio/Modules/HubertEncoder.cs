@@ -1,7 +1,9 @@
 // transformers.models.hubert.modeling_hubert.HubertEncoder (post-LN, base models) and HubertEncoderStableLayerNorm
 // (pre-LN, do_stable_layer_norm: large models), in one class: they differ only in where encoder.layer_norm sits.
+using Nona.Abstractions.Torch;
 using TorchSharp;
 using TorchSharp.Modules;
+using static Nona.Abstractions.Torch.HeldScalars;
 using static TorchSharp.torch;
 
 namespace Nona.Plugins.Audio.Modules;
@@ -48,12 +50,12 @@ public sealed class HubertEncoder : nn.Module<Tensor, Tensor?, Tensor>
         var x = hidden;
         if (frameMask is not null)
         {
-            x = x.masked_fill(frameMask.logical_not().unsqueeze(-1), 0);
+            x = x.masked_fill(frameMask.logical_not().unsqueeze(-1), Held(0L));
             var minimum = x.dtype == ScalarType.Float64 ? double.MinValue : float.MinValue; // HF: torch.finfo(dtype).min
-            additiveMask = frameMask.logical_not().to(x.dtype).mul(minimum).view(x.shape[0], 1, 1, x.shape[1]); // (B, 1, 1, frames)
+            additiveMask = frameMask.logical_not().to(x.dtype).mul(Held(minimum)).view(x.shape[0], 1, 1, x.shape[1]); // (B, 1, 1, frames)
         }
 
-        x = x + pos_conv_embed.call(x);
+        x = x.Plus(pos_conv_embed.call(x));
         if (!stableLayerNorm)
             x = layer_norm.call(x);
         x = dropout.call(x);

@@ -1,7 +1,9 @@
 // transformers.models.hubert.modeling_hubert: HubertAttention (eager path), HubertFeedForward, HubertEncoderLayer
 // (post-LN, base models) and HubertEncoderLayerStableLayerNorm (pre-LN, do_stable_layer_norm: large models).
+using Nona.Abstractions.Torch;
 using TorchSharp;
 using TorchSharp.Modules;
+using static Nona.Abstractions.Torch.HeldScalars;
 using static TorchSharp.torch;
 
 namespace Nona.Plugins.Audio.Modules;
@@ -38,12 +40,12 @@ public sealed class HubertAttention : nn.Module<Tensor, Tensor?, Tensor>
         using var scope = NewDisposeScope();
         var (b, l) = (hidden.shape[0], hidden.shape[1]);
         Tensor Heads(Tensor x) => x.view(b, l, heads, headDim).transpose(1, 2); // (B, heads, L, d)
-        var q = Heads(q_proj.call(hidden) * Math.Pow(headDim, -0.5)); // HF scales q before the product
+        var q = Heads(q_proj.call(hidden) * Held(Math.Pow(headDim, -0.5))); // HF scales q before the product
         var k = Heads(k_proj.call(hidden));
         var v = Heads(v_proj.call(hidden));
         var scores = matmul(q, k.transpose(-1, -2)); // (B, heads, L, L)
         if (additiveMask is not null)
-            scores = scores + additiveMask;
+            scores = scores.Plus(additiveMask);
         var probs = dropout.call(scores.softmax(-1));
         var context = matmul(probs, v).transpose(1, 2).reshape(b, l, heads * headDim);
         return out_proj.call(context).MoveToOuterDisposeScope();
@@ -143,13 +145,13 @@ public sealed class HubertEncoderLayer : nn.Module<Tensor, Tensor?, Tensor>
         Tensor x;
         if (preNorm)
         {
-            x = hidden + dropout.call(attention.call(layer_norm.call(hidden), additiveMask));
-            x = x + feed_forward.call(final_layer_norm.call(x));
+            x = hidden.Plus(dropout.call(attention.call(layer_norm.call(hidden), additiveMask)));
+            x = x.Plus(feed_forward.call(final_layer_norm.call(x)));
         }
         else
         {
-            x = layer_norm.call(hidden + dropout.call(attention.call(hidden, additiveMask)));
-            x = final_layer_norm.call(x + feed_forward.call(x));
+            x = layer_norm.call(hidden.Plus(dropout.call(attention.call(hidden, additiveMask))));
+            x = final_layer_norm.call(x.Plus(feed_forward.call(x)));
         }
 
         return x.MoveToOuterDisposeScope();

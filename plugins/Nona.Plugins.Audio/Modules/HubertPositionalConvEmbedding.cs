@@ -1,7 +1,9 @@
 // transformers.models.hubert.modeling_hubert.HubertPositionalConvEmbedding (wav2vec 2.0's relative positions): a wide
 // grouped conv over time, weight-normalised over the kernel axis (torch.nn.utils.weight_norm(conv, dim=2)).
+using Nona.Abstractions.Torch;
 using TorchSharp;
 using TorchSharp.Modules;
+using static Nona.Abstractions.Torch.HeldScalars;
 using static TorchSharp.torch;
 
 namespace Nona.Plugins.Audio.Modules;
@@ -56,7 +58,7 @@ public sealed class WeightNormConv1d : nn.Module<Tensor, Tensor>
     }
 
     // ‖v‖ over every dim except the kernel axis (torch's norm_except_dim(v, 2, dim=2)): (1, 1, K).
-    private static Tensor Norm(Tensor v) => v.square().sum([0, 1], keepdim: true).sqrt();
+    private static Tensor Norm(Tensor v) => v.pow(Held(2L)).sum([0, 1], keepdim: true).sqrt();
 
     /// <inheritdoc />
     protected override void Dispose(bool disposing)

@@ -1,7 +1,9 @@
 // Whisper's log-mel front end (Radford et al., "Robust Speech Recognition via Large-Scale Weak Supervision", 2022;
 // openai/whisper, whisper/audio.py: log_mel_spectrogram) with the Slaney mel filterbank of
 // torchaudio.functional.melscale_fbanks(201, 0, 8000, mels, 16000, norm="slaney", mel_scale="slaney").
+using Nona.Abstractions.Torch;
 using TorchSharp;
+using static Nona.Abstractions.Torch.HeldScalars;
 using static TorchSharp.torch;
 
 namespace Nona.Plugins.Audio.Modules;
@@ -66,12 +68,12 @@ public sealed class LogMel : nn.Module<Tensor, Tensor>
             throw new ArgumentException($"LogMel needs clips longer than {FftSize / 2} samples for its reflect padding, got {audio.shape[1]}", nameof(input));
         var window = get_buffer("window")!.to(audio.dtype);
         var spectrum = stft(audio, FftSize, HopLength, window: window, center: true, pad_mode: PaddingModes.Reflect, return_complex: true); // (B, 201, frames + 1)
-        var power = spectrum.narrow(-1, 0, spectrum.shape[^1] - 1).abs().square(); // (B, 201, frames)
+        var power = spectrum.narrow(-1, 0, spectrum.shape[^1] - 1).abs().pow(Held(2L)); // (B, 201, frames)
         var mel = matmul(get_buffer("filters")!.to(power.dtype), power); // (B, mels, frames)
-        var log = mel.clamp_min(1e-10).log10();
+        var log = mel.clamp_min(Held(1e-10)).log10();
         var ceiling = log.amax([1, 2], keepdim: true); // per clip, not per batch: a clip's features do not depend on its batch
-        log = maximum(log, ceiling - 8.0);
-        return ((log + 4.0) / 4.0).MoveToOuterDisposeScope();
+        log = maximum(log, ceiling - Held(8.0));
+        return (log.Plus(Held(4.0)) / Held(4.0)).MoveToOuterDisposeScope();
     }
 
     /// <summary>

@@ -2,8 +2,10 @@
 // the attribute names of Hugging Face transformers' WhisperEncoder (modeling_whisper.py), so its state_dict keys are
 // HF's without the "model.encoder." prefix. OpenAI's checkpoints name the same tensors differently; WhisperStateDict
 // maps them. Dropout is left out: every released Whisper has dropout 0.
+using Nona.Abstractions.Torch;
 using TorchSharp;
 using TorchSharp.Modules;
+using static Nona.Abstractions.Torch.HeldScalars;
 using static TorchSharp.torch;
 
 namespace Nona.Plugins.Audio.Modules;
@@ -48,7 +50,7 @@ public sealed class WhisperEncoder : nn.Module<Tensor, Tensor>
         using var scope = NewDisposeScope();
         var x = nn.functional.gelu(conv1.call(input));
         x = nn.functional.gelu(conv2.call(x)).permute(0, 2, 1); // (B, positions, width)
-        x = x + embed_positions.weight!;
+        x = x.Plus(embed_positions.weight!);
         foreach (var layer in layers)
             x = layer.call(x);
         return layer_norm.call(x).MoveToOuterDisposeScope();
@@ -96,8 +98,8 @@ public sealed class WhisperEncoderLayer : nn.Module<Tensor, Tensor>
     public override Tensor forward(Tensor input)
     {
         using var scope = NewDisposeScope();
-        var x = input + self_attn.call(self_attn_layer_norm.call(input));
-        x = x + fc2.call(nn.functional.gelu(fc1.call(final_layer_norm.call(x))));
+        var x = input.Plus(self_attn.call(self_attn_layer_norm.call(input)));
+        x = x.Plus(fc2.call(nn.functional.gelu(fc1.call(final_layer_norm.call(x)))));
         return x.MoveToOuterDisposeScope();
     }
 

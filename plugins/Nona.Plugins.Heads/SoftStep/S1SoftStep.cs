@@ -1,4 +1,6 @@
 using Nona.Abstractions;
+using Nona.Abstractions.Torch;
+using static Nona.Abstractions.Torch.HeldScalars;
 using static TorchSharp.torch;
 
 namespace Nona.Plugins.Heads.SoftStep;
@@ -24,16 +26,16 @@ public sealed class S1SoftStep(long embeddingDim, SoftStepOptions options, Scala
     {
         var x = normalized;
         var top = excludeSelf
-            ? x.masked_fill(Diagonal(x), double.NegativeInfinity).amax([1], keepdim: true)
+            ? x.masked_fill(Diagonal(x), Held(double.NegativeInfinity)).amax([1], keepdim: true)
             : x.amax([1], keepdim: true);
-        var a = minimum(a0, top) - Epsilon;
-        var b = a + b0 * (1 - a);
+        var a = minimum(a0, top) - Held(Epsilon);
+        var b = a.Plus(b0 * One.Minus(a));
         var inside = (x > a).logical_and(x < b);
         // ln S1 = (1/t)·ln(x−a) − ln((x−a)^(1/t) + (b−x)^(1/t)), computed with logaddexp so t → 0 stays finite.
         var rise = where(inside, x - a, ones_like(x)).log() / t;
         var fall = where(inside, b - x, ones_like(x)).log() / t;
         var middle = rise - logaddexp(rise, fall);
-        var outside = where(x <= a, full_like(x, double.NegativeInfinity), zeros_like(x));
+        var outside = where(x <= a, full_like(x, Held(double.NegativeInfinity)), zeros_like(x));
         return where(inside, middle, outside);
     }
 }

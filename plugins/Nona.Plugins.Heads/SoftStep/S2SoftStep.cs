@@ -1,4 +1,6 @@
 using Nona.Abstractions;
+using Nona.Abstractions.Torch;
+using static Nona.Abstractions.Torch.HeldScalars;
 using static TorchSharp.torch;
 
 namespace Nona.Plugins.Heads.SoftStep;
@@ -23,8 +25,8 @@ public sealed class S2SoftStep(long embeddingDim, SoftStepOptions options, Scala
         var below = x < b0;
         // Clamping x at ε keeps the least similar neighbour (x = 0) finite; `where` keeps the untaken branch's
         // argument valid so its gradient cannot be NaN.
-        var safeX = where(below, x, b0).clamp_min(Epsilon);
-        var log = t / (1 - t) * (b0 - x) * (safeX / b0).log();
+        var safeX = where(below, x, b0).clamp_min(Held(Epsilon));
+        var log = t / One.Minus(t) * (b0 - x) * (safeX / b0).log();
         return where(below, log, zeros_like(x));
     }
 }

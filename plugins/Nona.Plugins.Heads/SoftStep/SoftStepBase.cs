@@ -1,6 +1,8 @@
 using Nona.Abstractions;
+using Nona.Abstractions.Torch;
 using TorchSharp;
 using TorchSharp.Modules;
+using static Nona.Abstractions.Torch.HeldScalars;
 using static TorchSharp.torch;
 
 namespace Nona.Plugins.Heads.SoftStep;
@@ -41,7 +43,7 @@ public abstract class SoftStepBase : SoftStepMask
         var excludeDiagonal = input.ExcludeSelf && normalization == SoftStepNormalization.ExcludeSelf;
         var normalized = NormalizeRows(sim, excludeDiagonal);
         var raw = pointwise is not null ? pointwise.call(input.Embeddings) : global!.unsqueeze(0); // (B or 1, 3)
-        var p = raw.sigmoid().clamp(Epsilon, 1 - Epsilon);
+        var p = raw.sigmoid().clamp(Held(Epsilon), Held(1 - Epsilon));
         var a0 = p[.., 0..1];
         var b0 = p[.., 1..2];
         var t = p[.., 2..3]; // each (B or 1, 1), broadcast over the row
@@ -64,8 +66,8 @@ public abstract class SoftStepBase : SoftStepMask
         if (excludeDiagonal)
         {
             var diagonal = Diagonal(sim);
-            min = sim.masked_fill(diagonal, double.PositiveInfinity).amin([1], keepdim: true);
-            max = sim.masked_fill(diagonal, double.NegativeInfinity).amax([1], keepdim: true);
+            min = sim.masked_fill(diagonal, Held(double.PositiveInfinity)).amin([1], keepdim: true);
+            max = sim.masked_fill(diagonal, Held(double.NegativeInfinity)).amax([1], keepdim: true);
         }
         else
         {
@@ -74,7 +76,7 @@ public abstract class SoftStepBase : SoftStepMask
         }
 
         var range = max - min;
-        var flat = range <= 0;
+        var flat = range <= Held(0L);
         return where(flat, ones_like(sim), (sim - min) / where(flat, ones_like(range), range));
     }
 

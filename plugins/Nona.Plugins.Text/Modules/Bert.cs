@@ -2,8 +2,10 @@
 // Transformers for Language Understanding", 2018): embeddings → N post-LN encoder layers → optional pooler.
 // Submodules carry Hugging Face's attribute names, so state_dict keys are HF BertModel keys without "bert.".
 using Nona.Abstractions;
+using Nona.Abstractions.Torch;
 using TorchSharp;
 using TorchSharp.Modules;
+using static Nona.Abstractions.Torch.HeldScalars;
 using static TorchSharp.torch;
 
 namespace Nona.Plugins.Text.Modules;
@@ -63,7 +65,7 @@ public sealed class BertModel : nn.Module<Tensor, Tensor, Tensor>
         var hidden = embeddings.call(input_ids);
 
         // HF's extended attention mask: 0 on tokens, the dtype's most negative value on padded keys.
-        var additive = (1 - attention_mask.to(hidden.dtype)).unsqueeze(1).unsqueeze(2) * finfo(hidden.dtype).min; // (B, 1, 1, L)
+        var additive = One.Minus(attention_mask.to(hidden.dtype)).unsqueeze(1).unsqueeze(2) * Held(finfo(hidden.dtype).min); // (B, 1, 1, L)
         return encoder.call(hidden, additive).MoveToOuterDisposeScope();
     }
 
@@ -89,7 +91,7 @@ public sealed class BertModel : nn.Module<Tensor, Tensor, Tensor>
         using var scope = NewDisposeScope();
         var mask = attentionMask.unsqueeze(-1).to(hidden.dtype); // (B, L, 1)
         var sum = (hidden * mask).sum(1);
-        return (sum / mask.sum(1).clamp_min(1e-9)).MoveToOuterDisposeScope();
+        return (sum / mask.sum(1).clamp_min(Held(1e-9))).MoveToOuterDisposeScope();
     }
 
     /// <summary>

@@ -1,8 +1,10 @@
 // transformers.models.bert.modeling_bert.BertEmbeddings (Devlin et al., "BERT", 2018): word + absolute position +
 // token-type embeddings, then LayerNorm and dropout. Token types are always 0 (single-segment inputs); position ids
 // are computed in forward rather than kept as the `position_ids` buffer, which is why HfStateDict drops that key.
+using Nona.Abstractions.Torch;
 using TorchSharp;
 using TorchSharp.Modules;
+using static Nona.Abstractions.Torch.HeldScalars;
 using static TorchSharp.torch;
 
 namespace Nona.Plugins.Text.Modules;
@@ -39,9 +41,9 @@ public sealed class BertEmbeddings : nn.Module<Tensor, Tensor>
         if (length > maxPositions)
             throw new ArgumentException($"sequence length {length} exceeds max_position_embeddings {maxPositions}", nameof(input_ids));
         using var scope = NewDisposeScope();
-        var positions = arange(length, dtype: int64, device: input_ids.device).unsqueeze(0); // (1, L)
+        var positions = HeldArithmetic.Arange(length, dtype: int64, device: input_ids.device).unsqueeze(0); // (1, L)
         var tokenTypes = zeros_like(input_ids);
-        var x = word_embeddings.call(input_ids) + position_embeddings.call(positions) + token_type_embeddings.call(tokenTypes);
+        var x = word_embeddings.call(input_ids).Plus(position_embeddings.call(positions)).Plus(token_type_embeddings.call(tokenTypes));
         return dropout.call(LayerNorm.call(x)).MoveToOuterDisposeScope();
     }
 

@@ -1,8 +1,10 @@
 // transformers.models.bert.modeling_bert.BertLayer and its parts (Vaswani et al., "Attention Is All You Need", 2017,
 // with BERT's post-LN residuals): self-attention → dense + residual + LayerNorm → dense + exact GELU → dense +
 // residual + LayerNorm. Eager attention, written out so the arithmetic matches Hugging Face's "eager" path.
+using Nona.Abstractions.Torch;
 using TorchSharp;
 using TorchSharp.Modules;
+using static Nona.Abstractions.Torch.HeldScalars;
 using static TorchSharp.torch;
 
 namespace Nona.Plugins.Text.Modules;
@@ -113,7 +115,7 @@ public sealed class BertSelfAttention : nn.Module<Tensor, Tensor, Tensor>
         var q = Heads(query.call(hidden));
         var k = Heads(key.call(hidden));
         var v = Heads(value.call(hidden));
-        var scores = matmul(q, k.transpose(-1, -2)) / Math.Sqrt(headDim) + additiveMask; // (B, heads, L, L)
+        var scores = (matmul(q, k.transpose(-1, -2)) / Held(Math.Sqrt(headDim))).Plus(additiveMask); // (B, heads, L, L)
         var probs = dropout.call(scores.softmax(-1));
         var context = matmul(probs, v).transpose(1, 2).contiguous().view(b, l, heads * headDim);
         return context.MoveToOuterDisposeScope();
@@ -188,7 +190,7 @@ public sealed class BertOutput : nn.Module<Tensor, Tensor, Tensor>
     public override Tensor forward(Tensor input, Tensor residual)
     {
         using var scope = NewDisposeScope();
-        return LayerNorm.call(dropout.call(dense.call(input)) + residual).MoveToOuterDisposeScope();
+        return LayerNorm.call(dropout.call(dense.call(input)).Plus(residual)).MoveToOuterDisposeScope();
     }
 
     /// <inheritdoc />

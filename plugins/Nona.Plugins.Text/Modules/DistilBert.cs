@@ -2,8 +2,10 @@
 // transformers builds it (models/distilbert/modeling_distilbert.py, v4.x), so HF checkpoints load key by key once the
 // `distilbert.` prefix of a task model is stripped.
 using System.Diagnostics.CodeAnalysis;
+using Nona.Abstractions.Torch;
 using TorchSharp;
 using TorchSharp.Modules;
+using static Nona.Abstractions.Torch.HeldScalars;
 using static TorchSharp.torch;
 
 namespace Nona.Plugins.Text.Modules;
@@ -30,8 +32,8 @@ public sealed class DistilBertEmbeddings : nn.Module<Tensor, Tensor>
     public override Tensor forward(Tensor input)
     {
         using var scope = NewDisposeScope();
-        var positions = torch.arange(input.shape[1], dtype: int64, device: input.device).unsqueeze(0); // (1, L)
-        var x = word_embeddings.call(input) + position_embeddings.call(positions);             // (B, L, dim)
+        var positions = HeldArithmetic.Arange(input.shape[1], dtype: int64, device: input.device).unsqueeze(0); // (1, L)
+        var x = word_embeddings.call(input).Plus(position_embeddings.call(positions));            // (B, L, dim)
         return dropout.call(LayerNorm.call(x)).MoveToOuterDisposeScope();
     }
 
@@ -112,7 +114,7 @@ public sealed class DistilBertModel : nn.Module<Tensor, Tensor, Tensor>
             throw new ArgumentException($"sequence of length {ids.shape[1]}, but max_position_embeddings is {Config.MaxPositionEmbeddings}", nameof(ids));
 
         using var scope = NewDisposeScope();
-        var padded = mask.eq(0).view(ids.shape[0], 1, 1, ids.shape[1]); // (B, 1, 1, L): true where a key is padding
+        var padded = mask.eq(Held(0L)).view(ids.shape[0], 1, 1, ids.shape[1]); // (B, 1, 1, L): true where a key is padding
         var x = embeddings.call(ids);                                      // (B, L, dim)
         x = transformer.call(x, padded);                                   // (B, L, dim)
         return x.MoveToOuterDisposeScope();
@@ -133,7 +135,7 @@ public sealed class DistilBertModel : nn.Module<Tensor, Tensor, Tensor>
             }
             else if (name.Contains("LayerNorm.", StringComparison.Ordinal) || name.Contains("layer_norm.", StringComparison.Ordinal))
             {
-                parameter.fill_(1);
+                parameter.fill_(One);
             }
             else
             {

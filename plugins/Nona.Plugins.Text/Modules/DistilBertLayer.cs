@@ -1,7 +1,9 @@
 // The transformer block of Sanh et al., "DistilBERT" (arXiv:1910.01108), as Hugging Face's modeling_distilbert.py
 // (v4.x) builds it: MultiHeadSelfAttention, FFN, TransformerBlock and Transformer, post-LN, with HF's attribute names.
+using Nona.Abstractions.Torch;
 using TorchSharp;
 using TorchSharp.Modules;
+using static Nona.Abstractions.Torch.HeldScalars;
 using static TorchSharp.torch;
 
 namespace Nona.Plugins.Text.Modules;
@@ -40,11 +42,11 @@ public sealed class DistilBertSelfAttention : nn.Module<Tensor, Tensor, Tensor>
         var (batch, length) = (x.shape[0], x.shape[1]);
         Tensor Split(Tensor t) => t.view(batch, length, heads, headDim).transpose(1, 2); // (B, H, L, head_dim)
 
-        var q = Split(q_lin.call(x)) / Math.Sqrt(headDim);
+        var q = Split(q_lin.call(x)) / Held(Math.Sqrt(headDim));
         var k = Split(k_lin.call(x));
         var v = Split(v_lin.call(x));
         var scores = q.matmul(k.transpose(2, 3));                              // (B, H, L, L)
-        scores = scores.masked_fill(padded, torch.finfo(scores.dtype).min);
+        scores = scores.masked_fill(padded, Held(torch.finfo(scores.dtype).min));
         var weights = dropout.call(scores.softmax(-1));
         var context = weights.matmul(v).transpose(1, 2).contiguous().view(batch, length, heads * headDim); // (B, L, dim)
         return out_lin.call(context).MoveToOuterDisposeScope();
@@ -129,8 +131,8 @@ public sealed class DistilBertBlock : nn.Module<Tensor, Tensor, Tensor>
     public override Tensor forward(Tensor x, Tensor padded)
     {
         using var scope = NewDisposeScope();
-        var attended = sa_layer_norm.call(attention.call(x, padded) + x);         // (B, L, dim)
-        return output_layer_norm.call(ffn.call(attended) + attended).MoveToOuterDisposeScope();
+        var attended = sa_layer_norm.call(attention.call(x, padded).Plus(x));        // (B, L, dim)
+        return output_layer_norm.call(ffn.call(attended).Plus(attended)).MoveToOuterDisposeScope();
     }
 
     /// <inheritdoc />

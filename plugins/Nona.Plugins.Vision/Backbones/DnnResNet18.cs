@@ -1,6 +1,8 @@
 using Nona.Abstractions;
+using Nona.Abstractions.Torch;
 using Nona.Plugins.Vision.Modules;
 using TorchSharp;
+using static Nona.Abstractions.Torch.HeldScalars;
 using static TorchSharp.torch;
 
 namespace Nona.Plugins.Vision.Backbones;
@@ -59,7 +61,7 @@ internal static class DnnResNet18
             if (input.shape[2] != dnn.Height || input.shape[3] != dnn.Width)
                 throw new NonaException($"weights resnet18-dnn expects {dnn.Height}×{dnn.Width} images (its mean image), got {input.shape[2]}×{input.shape[3]}: set the dataset's image_size: {dnn.Height}");
             using var scope = NewDisposeScope();
-            return dnn.call(input * 255).MoveToOuterDisposeScope();
+            return dnn.call(input * Held(255L)).MoveToOuterDisposeScope();
         }
 
         protected override void Dispose(bool disposing)

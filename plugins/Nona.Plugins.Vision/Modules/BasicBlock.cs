@@ -1,7 +1,9 @@
 // torchvision.models.resnet.BasicBlock (He et al., "Deep Residual Learning for Image Recognition", 2015):
 // two 3×3 convolutions with BatchNorm, the residual added before the last ReLU.
+using Nona.Abstractions.Torch;
 using TorchSharp;
 using TorchSharp.Modules;
+using static Nona.Abstractions.Torch.HeldScalars;
 using static TorchSharp.torch;
 
 namespace Nona.Plugins.Vision.Modules;
@@ -13,10 +15,10 @@ namespace Nona.Plugins.Vision.Modules;
 internal sealed class BasicBlock : nn.Module<Tensor, Tensor>
 {
     private readonly Conv2d conv1;
-    private readonly BatchNorm2d bn1;
+    private readonly HeldBatchNorm bn1;
     private readonly ReLU relu;
     private readonly Conv2d conv2;
-    private readonly BatchNorm2d bn2;
+    private readonly HeldBatchNorm bn2;
     private readonly Sequential? downsample;
 
     /// <summary>A block from <paramref name="inPlanes"/> to <paramref name="planes"/> channels; the first conv strides.</summary>
@@ -49,7 +51,7 @@ internal sealed class BasicBlock : nn.Module<Tensor, Tensor>
         var x = relu.call(bn1.call(conv1.call(input))); // (B, planes, H/stride, W/stride)
         x = bn2.call(conv2.call(x));
         var identity = downsample is null ? input : downsample.call(input);
-        return relu.call(x + identity).MoveToOuterDisposeScope();
+        return relu.call(x.Plus(identity)).MoveToOuterDisposeScope();
     }
 
     /// <inheritdoc />

@@ -1,6 +1,8 @@
 // Follows torchvision 0.14 ops/misc.py, Conv2dNormActivation: Conv2d (no bias) → BatchNorm2d → optional activation.
+using Nona.Abstractions.Torch;
 using TorchSharp;
 using TorchSharp.Modules;
+using static Nona.Abstractions.Torch.HeldScalars;
 using static TorchSharp.torch;
 
 namespace Nona.Plugins.Vision.Modules;
@@ -31,7 +33,7 @@ public static class ConvNormActivation
         var layers = new List<(string, nn.Module<Tensor, Tensor>)>
         {
             ("0", nn.Conv2d(inChannels, outChannels, kernelSize, stride: stride, padding: (kernelSize - 1) / 2, groups: groups, bias: false)),
-            ("1", nn.BatchNorm2d(outChannels, eps: norm.Eps, momentum: norm.Momentum)),
+            ("1", HeldBatchNorm.TwoD(outChannels, eps: norm.Eps, momentum: norm.Momentum)),
         };
         if (activation is not null)
             layers.Add(("2", activation));

@@ -1,7 +1,9 @@
 // Follows Tan & Le, "EfficientNet" (arXiv:1905.11946) and Sandler et al., "MobileNetV2" (arXiv:1801.04381), as
 // torchvision 0.14 models/efficientnet.py (MBConv) and ops/stochastic_depth.py write them.
+using Nona.Abstractions.Torch;
 using TorchSharp;
 using TorchSharp.Modules;
+using static Nona.Abstractions.Torch.HeldScalars;
 using static TorchSharp.torch;
 
 namespace Nona.Plugins.Vision.Modules;
@@ -66,7 +68,7 @@ public sealed class MBConv : nn.Module<Tensor, Tensor>
         using var scope = NewDisposeScope();
         var result = block.call(input); // (B, out, H / stride, W / stride)
         if (useResidual)
-            result = stochastic_depth.call(result) + input;
+            result = stochastic_depth.call(result).Plus(input);
         return result.MoveToOuterDisposeScope();
     }
 
@@ -116,7 +118,7 @@ public sealed class StochasticDepth : nn.Module<Tensor, Tensor>
         shape[0] = input.shape[0]; // (B, 1, 1, 1): one draw per sample
         var noise = empty(shape, dtype: input.dtype, device: input.device).bernoulli_(survival);
         if (survival > 0)
-            noise.div_(survival);
+            noise.div_(Held(survival));
         return (input * noise).MoveToOuterDisposeScope();
     }
 }

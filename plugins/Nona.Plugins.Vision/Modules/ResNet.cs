@@ -1,8 +1,10 @@
 // torchvision.models.resnet.ResNet with BasicBlock (He et al., "Deep Residual Learning for Image Recognition", 2015),
 // without the classifier: the backbone ends at the global average pool.
 using Nona.Abstractions;
+using Nona.Abstractions.Torch;
 using TorchSharp;
 using TorchSharp.Modules;
+using static Nona.Abstractions.Torch.HeldScalars;
 using static TorchSharp.torch;
 
 namespace Nona.Plugins.Vision.Modules;
@@ -24,7 +26,7 @@ public sealed class ResNet : nn.Module<Tensor, Tensor>
     private static readonly string[] TopLevelNames = ["conv1", "bn1", "layer1", "layer2", "layer3", "layer4"];
 
     private readonly Conv2d conv1;
-    private readonly BatchNorm2d bn1;
+    private readonly HeldBatchNorm bn1;
     private readonly ReLU relu;
     private readonly MaxPool2d maxpool;
     private readonly Sequential layer1;
@@ -124,7 +126,7 @@ public sealed class ResNet : nn.Module<Tensor, Tensor>
         base.Dispose(disposing);
     }
 
-    internal static BatchNorm2d BatchNorm(long features) => nn.BatchNorm2d(features, eps: BatchNormEps, momentum: 0.1);
+    internal static HeldBatchNorm BatchNorm(long features) => HeldBatchNorm.TwoD(features, eps: BatchNormEps, momentum: 0.1);
 
     // Stage 0 keeps the resolution after the max pool; later stages halve it in their first block, like torchvision.
     private static Sequential Stage(int stage, int count)

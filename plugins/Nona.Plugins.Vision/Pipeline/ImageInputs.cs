@@ -1,5 +1,7 @@
 using Nona.Abstractions;
+using Nona.Abstractions.Torch;
 using TorchSharp;
+using static Nona.Abstractions.Torch.HeldScalars;
 using static TorchSharp.torch;
 
 namespace Nona.Plugins.Vision.Pipeline;
@@ -97,7 +99,7 @@ public sealed class TensorImageInputs : TensorSampleSource
 
         // Antialiased bilinear, like ImageDecoder's Triangle kernel; interpolation is convex, the clamp only trims rounding.
         var resized = nn.functional.interpolate(batch, size: [size, size], mode: InterpolationMode.Bilinear, align_corners: false, antialias: true);
-        return resized.clamp(0, 1);
+        return resized.clamp(Held(0L), One);
     }
 
     private static Tensor Checked(Tensor images)
@@ -107,7 +109,7 @@ public sealed class TensorImageInputs : TensorSampleSource
             throw new ArgumentException($"images must be (N, C, H, W) with C = 1 or 3, got ({string.Join(", ", images.shape)})", nameof(images));
         if (images.dtype == ScalarType.Float32 && images.numel() > 0)
         {
-            var (min, max) = (images.min().ToSingle(), images.max().ToSingle());
+            var (min, max) = ((float)images.min().ScalarValue(), (float)images.max().ScalarValue());
             if (!(min >= 0 && max <= 1))
                 throw new ArgumentException($"image values must lie in [0, 1], got [{min}, {max}] (divide 8-bit pixels by 255)", nameof(images));
         }

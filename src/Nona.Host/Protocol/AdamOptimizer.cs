@@ -1,3 +1,4 @@
+using Nona.Abstractions.Torch;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -86,7 +87,7 @@ internal sealed class AdamOptimizer : IDisposable
                 g = g.add(parameter, alpha: decay);
             mean.mul_(beta1Scalar).add_(g, alpha: oneMinusBeta1);
             variance.mul_(beta2Scalar).addcmul_(g, g, value: oneMinusBeta2);
-            var denominator = variance.sqrt().div_(correction).add_(epsilon);
+            var denominator = variance.sqrt().div_(correction).add_(epsilon, HeldScalars.One);
             parameter.addcdiv_(mean, denominator, value: stepSize);
         }
     }

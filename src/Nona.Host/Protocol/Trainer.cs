@@ -1,4 +1,5 @@
 using Nona.Abstractions;
+using Nona.Abstractions.Torch;
 using Nona.Host.Recipes;
 using Nona.Host.Torch;
 using TorchSharp;
@@ -107,7 +108,7 @@ internal sealed class Trainer(TrainingOptions options, Placement placement)
             var mse = nn.functional.mse_loss(predictions, targets);
             optimizer.ZeroGrad();
             mse.backward();
-            loss = mse.ToDouble();
+            loss = mse.ScalarValue();
         }
 
         optimizer.Step();
