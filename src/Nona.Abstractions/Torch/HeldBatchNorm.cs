@@ -37,7 +37,7 @@ public sealed class HeldBatchNorm : BatchNorm
         {
             tracked.add_(HeldScalars.One, HeldScalars.One);
             if (momentum is null)
-                averageFactor = 1.0 / tracked.item<long>();
+                averageFactor = 1.0 / tracked.ScalarValue(); // any device, through a disposed Scalar
         }
 
         var useBatchStatistics = training || (running_mean is null && running_var is null);
