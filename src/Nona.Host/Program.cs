@@ -93,7 +93,7 @@ internal static class NonaCli
         catch (Exception e) when (Environment.GetEnvironmentVariable("NONA_DEBUG") is null)
         {
             console.WriteLine();
-            errors.WriteLine($"internal error: {e.GetType().Name}: {e.Message.ReplaceLineEndings(" ")} (rerun with NONA_DEBUG=1 for the stack trace, and please report it)");
+            errors.WriteLine(Diagnostics.InternalErrorReport.Write(e));
             return ExitCodes.Failed;
         }
     }

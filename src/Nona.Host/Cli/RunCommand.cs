@@ -1,3 +1,4 @@
+using Nona.Host.Diagnostics;
 using Nona.Host.Output;
 using Nona.Host.Protocol;
 using Nona.Host.Recipes;
@@ -13,9 +14,23 @@ internal static class RunCommand
     /// <summary>Runs the recipe (or its sweep); returns the exit code.</summary>
     public static int Execute(string recipePath, string? outFolder, IReadOnlyList<string> overrides, IReadOnlyList<string> pluginFolders, IAnsiConsole console)
     {
+        string? folder = null;
+        try
+        {
+            return Execute(recipePath, outFolder, overrides, pluginFolders, console, f => folder = f);
+        }
+        catch (Exception e) when (folder is not null && InternalErrorReport.Tag(e, folder))
+        {
+            throw; // not reached: Tag only records the run folder, where the internal-error report goes
+        }
+    }
+
+    private static int Execute(string recipePath, string? outFolder, IReadOnlyList<string> overrides, IReadOnlyList<string> pluginFolders, IAnsiConsole console, Action<string> folderChosen)
+    {
         var catalog = HostSetup.Catalog(pluginFolders);
         var (recipe, builder) = HostSetup.Recipe(recipePath, overrides, catalog);
         var folder = Path.GetFullPath(outFolder ?? Path.Combine("runs", recipe.Sweep is null ? $"{recipe.Name}-{DateTime.Now:yyyyMMdd-HHmmss}" : recipe.Name));
+        folderChosen(folder);
         using var cancellation = new CancellationTokenSource();
         Console.CancelKeyPress += (_, e) =>
         {
