@@ -24,10 +24,11 @@ public abstract class InputSource
     /// <summary>
     /// The batches of <paramref name="plan"/>, in order. File-backed sources prepare upcoming batches in the
     /// background (see <see cref="SampleInputSource"/>); the default builds each batch when it is asked for.
-    /// With <paramref name="training"/>, sources that augment (random crops, flips) do so; evaluation never does.
-    /// The caller disposes each batch.
+    /// With an <paramref name="augmentationPass"/> (training), sources that augment (random crops, flips) do so, and
+    /// the same pass number gives the same augmentation, whatever ran before — so a resumed run replays an epoch
+    /// exactly; null (evaluation) never augments. The caller disposes each batch.
     /// </summary>
-    public virtual IEnumerable<InputBatch> Batches(IReadOnlyList<long[]> plan, ScalarType dtype, Device device, bool training = false, CancellationToken cancellationToken = default)
+    public virtual IEnumerable<InputBatch> Batches(IReadOnlyList<long[]> plan, ScalarType dtype, Device device, int? augmentationPass = null, CancellationToken cancellationToken = default)
     {
         foreach (var indices in plan)
         {

@@ -43,7 +43,10 @@ public static class ModuleWeights
         var targets = Targets(module);
         using var noGrad = no_grad();
         foreach (var (key, value) in weights)
-            targets[key].copy_(value.to(targets[key].dtype, targets[key].device));
+        {
+            using var converted = value.to(targets[key].dtype, targets[key].device); // held during copy_: no scope here
+            targets[key].copy_(converted);
+        }
     }
 
     private static Dictionary<string, Tensor> Targets(nn.Module module)

@@ -47,8 +47,8 @@ public abstract class RegressionHead(string name) : nn.Module<HeadInput, Tensor>
 {
     /// <summary>
     /// True when predictions are computed from labelled neighbours (NONA). The host then passes the batch itself
-    /// as neighbours in training (<see cref="HeadInput.ExcludeSelf"/> true) and the training split's embeddings at
-    /// evaluation.
+    /// as neighbours in training (<see cref="HeadInput.ExcludeSelf"/> true) and the neighbour bank (train, or
+    /// train+val) at evaluation — with ExcludeSelf true when the queries are themselves in the bank.
     /// </summary>
     public virtual bool UsesNeighbours => false;
 }
@@ -57,7 +57,11 @@ public abstract class RegressionHead(string name) : nn.Module<HeadInput, Tensor>
 /// <param name="Embeddings">Query embeddings Z, (B, d).</param>
 /// <param name="NeighbourEmbeddings">Neighbour embeddings Z_N, (N, d); the batch itself in training.</param>
 /// <param name="NeighbourLabels">Neighbour labels y_N, (N), scaled to [0, 1].</param>
-/// <param name="ExcludeSelf">True in training, where Z_N = Z and each point must not see its own label.</param>
+/// <param name="ExcludeSelf">
+/// True when each query is also a neighbour and must not see its own label: query j's own entry is neighbour j, so
+/// the head masks the diagonal of its (B, N) similarities. In training Z_N = Z (N = B); when validation rows are
+/// scored against a train+val bank, the host puts the queries' own entries first (N ≥ B).
+/// </param>
 public sealed record HeadInput(Tensor Embeddings, Tensor? NeighbourEmbeddings, Tensor? NeighbourLabels, bool ExcludeSelf);
 
 /// <summary>
@@ -72,5 +76,5 @@ public abstract class SoftStepMask(string name) : nn.Module<SoftStepInput, Tenso
 /// <summary>What a SoftStep mask sees.</summary>
 /// <param name="Similarity">S = Sim(Z, Z_N), (B, N), before any self-masking.</param>
 /// <param name="Embeddings">The query embeddings Z, (B, d), for pointwise parameters.</param>
-/// <param name="ExcludeSelf">True in training (Z_N = Z): the diagonal is the point itself.</param>
+/// <param name="ExcludeSelf">As <see cref="HeadInput.ExcludeSelf"/>: the (B, N) diagonal is the point itself.</param>
 public sealed record SoftStepInput(Tensor Similarity, Tensor Embeddings, bool ExcludeSelf);

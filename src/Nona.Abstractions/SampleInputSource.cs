@@ -12,10 +12,8 @@ public abstract class SampleInputSource : InputSource
     /// <summary>Threads that decode the samples of one batch.</summary>
     public int DecodeThreads { get; init; } = Math.Max(1, Environment.ProcessorCount);
 
-    /// <summary>Base seed of training-time augmentation: the same seed and call sequence give the same crops.</summary>
+    /// <summary>Base seed of training-time augmentation: the same seed, pass and sample give the same crop.</summary>
     public int AugmentationSeed { get; init; }
-
-    private int augmentedPasses;
 
     /// <summary>
     /// Loads sample <paramref name="index"/> as a CPU float32 tensor of the same shape for every sample
@@ -68,18 +66,13 @@ public abstract class SampleInputSource : InputSource
     }
 
     /// <inheritdoc />
-    public override IEnumerable<InputBatch> Batches(IReadOnlyList<long[]> plan, ScalarType dtype, Device device, bool training = false, CancellationToken cancellationToken = default)
+    public override IEnumerable<InputBatch> Batches(IReadOnlyList<long[]> plan, ScalarType dtype, Device device, int? augmentationPass = null, CancellationToken cancellationToken = default)
     {
-        // Each batch decodes in parallel on every core, on the consumer's own turn rather than on a background
-        // producer: TorchSharp 0.107 hands a temporary Scalar's raw handle to native code, so a garbage collection
-        // triggered by another allocating thread can finalize it mid-call (seen as "Unknown scalar type" crashes
-        // during training). With decoding confined to the gaps between steps, no other thread allocates while the
-        // model runs.
-        int? pass = training ? Interlocked.Increment(ref augmentedPasses) : null;
+        // Each batch decodes in parallel on every core, on the consumer's own turn.
         foreach (var indices in plan)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            yield return Load(indices, dtype, device, pass);
+            yield return Load(indices, dtype, device, augmentationPass);
         }
     }
 }

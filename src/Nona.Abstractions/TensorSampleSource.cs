@@ -25,7 +25,8 @@ public abstract class TensorSampleSource : SampleInputSource
         ArgumentNullException.ThrowIfNull(settings);
         if (samples.dtype != ScalarType.Float32 || samples.device_type != DeviceType.CPU || samples.dim() == 0)
             throw new ArgumentException($"{parameterName} must be a float32 CPU tensor with a sample axis, got {samples.dtype} on {samples.device} with shape ({string.Join(", ", samples.shape)})", parameterName);
-        Samples = samples.detach().contiguous().DetachFromDisposeScope();
+        using (var detached = samples.detach())
+            Samples = detached.contiguous().DetachFromDisposeScope(); // detach's result held while contiguous reads it
         fingerprint = new Lazy<string>(() => Hash(settings), LazyThreadSafetyMode.ExecutionAndPublication);
     }
 

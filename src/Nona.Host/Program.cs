@@ -28,12 +28,14 @@ internal static class NonaCli
     public static int Run(string[] args, IAnsiConsole console, TextWriter errors)
     {
         var recipe = new Argument<string>("recipe") { Description = "the recipe file (YAML)" };
+        var runRecipe = new Argument<string?>("recipe") { Description = "the recipe file (YAML); with --resume, the recorded one by default", Arity = ArgumentArity.ZeroOrOne };
+        var resume = new Option<string?>("--resume") { Description = "continue the run in this folder from its checkpoints (same recipe and --set values)" };
         var output = new Option<string?>("--out") { Description = "run folder (default: runs/<recipe>-<timestamp>)" };
         var set = new Option<string[]>("--set") { Description = "override a recipe key: KEY=VALUE (e.g. training.batch_size=64, heads[1].similarity=cos)", AllowMultipleArgumentsPerToken = false };
         var plugins = new Option<string[]>("--plugins") { Description = "an extra plugin folder (repeatable)" };
 
-        var run = new Command("run", "train and evaluate every head of a recipe on every dataset and split") { recipe, output, set, plugins };
-        run.SetAction(r => Guard(console, errors, () => RunCommand.Execute(r.GetValue(recipe)!, r.GetValue(output), r.GetValue(set) ?? [], r.GetValue(plugins) ?? [], console)));
+        var run = new Command("run", "train and evaluate every head of a recipe on every dataset and split") { runRecipe, output, resume, set, plugins };
+        run.SetAction(r => Guard(console, errors, () => RunCommand.Execute(r.GetValue(runRecipe), r.GetValue(output), r.GetValue(resume), r.GetValue(set) ?? [], r.GetValue(plugins) ?? [], console, errors)));
 
         var validate = new Command("validate", "check a recipe without running it") { recipe, set, plugins };
         validate.SetAction(r => Guard(console, errors, () =>
@@ -80,9 +82,15 @@ internal static class NonaCli
                 errors.WriteLine(line);
             return ExitCodes.BadRecipe;
         }
+        catch (Units.RunStoppedException e)
+        {
+            console.WriteLine();
+            errors.WriteLine(e.Message);
+            return ExitCodes.Interrupted;
+        }
         catch (OperationCanceledException)
         {
-            errors.WriteLine("interrupted: results.csv holds the splits that finished");
+            errors.WriteLine("interrupted");
             return ExitCodes.Interrupted;
         }
         catch (NonaException e)

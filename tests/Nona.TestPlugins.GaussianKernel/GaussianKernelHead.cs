@@ -50,7 +50,7 @@ public sealed class GaussianKernelHead : RegressionHead
         var squared = (z.unsqueeze(1) - input.NeighbourEmbeddings!.unsqueeze(0)).pow(Held(2L)).sum(-1); // (B, N)
         var logits = -squared / ((log_bandwidth * Held(2L)).exp() * Held(2L));
         if (input.ExcludeSelf)
-            logits = logits.masked_fill(eye(z.shape[0], z.shape[0], ScalarType.Bool, z.device), Held(double.NegativeInfinity));
+            logits = logits.masked_fill(eye(logits.shape[0], logits.shape[1], ScalarType.Bool, z.device), Held(double.NegativeInfinity));
         return logits.softmax(1).matmul(input.NeighbourLabels!).MoveToOuterDisposeScope();
     }
 }

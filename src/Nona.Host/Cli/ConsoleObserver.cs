@@ -65,6 +65,13 @@ internal sealed class ConsoleObserver(IAnsiConsole console) : IRunObserver
         if (progress is null)
         {
             var epochs = outcome is null ? "" : $" ({outcome.Epochs} epochs, best {outcome.BestEpoch})";
+            if (!double.IsFinite(row.MseScaled))
+            {
+                var why = outcome?.Divergence is { } divergence ? $": {divergence}" : "";
+                console.WriteLine($"  {row.Dataset} split {row.Split} {row.Method,-12} diverged{why}");
+                return;
+            }
+
             console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {row.Dataset} split {row.Split} {row.Method,-12} test MSE×10³ {row.MseScaled * 1e3,8:F2}  val {row.ValMseScaled * 1e3,8:F2}{epochs}"));
         }
     }

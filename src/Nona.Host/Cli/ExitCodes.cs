@@ -12,6 +12,9 @@ internal static class ExitCodes
     /// <summary>A usage or recipe problem: nothing was run or written.</summary>
     public const int BadRecipe = 2;
 
-    /// <summary>Interrupted by Ctrl+C.</summary>
+    /// <summary>The run finished, but at least one method diverged (its rows hold NaN; the notes say which).</summary>
+    public const int Diverged = 3;
+
+    /// <summary>Stopped by Ctrl+C or SIGTERM after writing checkpoints: resumable with <c>nona run --resume</c>.</summary>
     public const int Interrupted = 130;
 }

@@ -40,8 +40,11 @@ internal static class ModelStore
         public TensorBundle(Tensor embeddings, Tensor labels)
             : base("neighbours")
         {
-            register_buffer("embeddings", embeddings.detach().cpu());
-            register_buffer("labels", labels.detach().cpu());
+            // Each detach() is held while cpu() reads it: this runs outside dispose scopes.
+            using var detachedEmbeddings = embeddings.detach();
+            using var detachedLabels = labels.detach();
+            register_buffer("embeddings", detachedEmbeddings.cpu());
+            register_buffer("labels", detachedLabels.cpu());
         }
     }
 }

@@ -42,7 +42,18 @@ internal sealed class RunOutput(string folder, Recipe recipe)
     public void DatasetTime(string dataset, TimeSpan elapsed) => datasetSeconds[dataset] = elapsed.TotalSeconds;
 
     /// <summary>Rewrites results.csv with every row so far.</summary>
-    public void WriteResults() => AtomicFile.WriteText(Path.Combine(Folder, "results.csv"), ResultsCsv.Format(rows));
+    public void WriteResults()
+    {
+        var text = ResultsCsv.Format(rows);
+        AtomicFile.Write(Path.Combine(Folder, "results.csv"), temporary =>
+        {
+            File.WriteAllText(temporary, text);
+            Units.CrashPoints.Pass("results-write");
+        });
+    }
+
+    /// <summary>Appends one epoch of one training run to <c>log.csv</c> (see <see cref="RunLog"/>).</summary>
+    public void LogEpoch(string dataset, int split, string method, EpochReport report) => RunLog.Append(Folder, dataset, split, method, report);
 
     /// <summary>Keeps a dataset's surfaces for surfaces.png.</summary>
     public void AddSurfaces(SurfacePanels panels) => surfaces.Add(panels);
@@ -111,6 +122,5 @@ internal sealed class RunOutput(string folder, Recipe recipe)
         return summary;
     }
 
-    // Dataset and method names become folder names: keep them to safe characters.
-    private static string Safe(string name) => string.Concat(name.Select(c => char.IsLetterOrDigit(c) || c is '-' or '_' or '+' or '.' ? c : '_'));
+    private static string Safe(string name) => FolderNames.Safe(name);
 }

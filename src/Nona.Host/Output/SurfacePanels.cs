@@ -20,6 +20,12 @@ internal sealed class SurfacePanels
         Points = data.Inputs.AsVectors() ?? throw new ArgumentException("surfaces need vector inputs", nameof(data));
         var (min, max) = (data.Labels.Min(), data.Labels.Max());
         Colors = [.. data.Labels.Select(y => max > min ? (y - min) / (max - min) : 0.5)];
+        Grid = NewGrid();
+    }
+
+    /// <summary>The grid points, row-major from the top-left corner (the same for every dataset).</summary>
+    public static VectorInputs NewGrid()
+    {
         var rows = new List<double[]>(Resolution * Resolution);
         for (var r = 0; r < Resolution; r++)
         {
@@ -27,7 +33,7 @@ internal sealed class SurfacePanels
                 rows.Add([Coordinate(c), -Coordinate(r)]); // row 0 is the top of the image: y = +1
         }
 
-        Grid = new VectorInputs([.. rows]);
+        return new VectorInputs([.. rows]);
     }
 
     /// <summary>The dataset's name.</summary>
@@ -46,9 +52,11 @@ internal sealed class SurfacePanels
     public IReadOnlyList<(string Method, double[,] Values)> Surfaces => surfaces;
 
     /// <summary>Evaluates <paramref name="predict"/> on the grid and keeps the surface.</summary>
-    public void Add(string method, Func<InputSource, double[]> predict)
+    public void Add(string method, Func<InputSource, double[]> predict) => AddValues(method, predict(Grid));
+
+    /// <summary>Keeps a surface given as predictions over <see cref="Grid"/>, row-major.</summary>
+    public void AddValues(string method, double[] flat)
     {
-        var flat = predict(Grid);
         var values = new double[Resolution, Resolution];
         for (var r = 0; r < Resolution; r++)
         {

@@ -55,6 +55,26 @@ internal sealed class AdamOptimizer : IDisposable
         state = [.. parameters.Select(p => (p.Parameter, p.Lr, zeros_like(p.Parameter).DetachFromDisposeScope(), zeros_like(p.Parameter).DetachFromDisposeScope()))];
     }
 
+    /// <summary>Steps taken (bias correction and warm-up depend on it); set when resuming from a checkpoint.</summary>
+    public int Steps
+    {
+        get => steps;
+        set => steps = value;
+    }
+
+    /// <summary>The moments, named by parameter position (<c>adam.m.3</c>, <c>adam.v.3</c>), for checkpoints.</summary>
+    public IEnumerable<(string Name, Tensor Tensor)> Moments()
+    {
+        for (var i = 0; i < state.Count; i++)
+        {
+            yield return ($"adam.m.{i}", state[i].Mean);
+            yield return ($"adam.v.{i}", state[i].Variance);
+        }
+    }
+
+    /// <summary>The warm-up factor of the last step's rates (1 without warm-up).</summary>
+    public double Warmup => warmupSteps > 0 ? Math.Min(1.0, (double)steps / warmupSteps) : 1.0;
+
     /// <summary>Clears every parameter's gradient.</summary>
     public void ZeroGrad()
     {

@@ -3,6 +3,7 @@ using Nona.Abstractions;
 using Nona.Host.Output;
 using Nona.Host.Recipes;
 using Nona.Host.Torch;
+using Nona.Host.Units;
 using TorchSharp;
 
 namespace Nona.Host.Protocol;
@@ -10,8 +11,10 @@ namespace Nona.Host.Protocol;
 /// <summary>
 /// The paper's protocol over every dataset of a recipe: for each seeded split, train each head from a fresh
 /// initialisation, evaluate it (and its two-stage k-NN), fit the raw-input baselines, and hand rows to the output.
+/// Each head of a split, and the split's baselines, is a unit (<see cref="UnitRunner"/>): a finished unit is read
+/// back, an unfinished one continues from its checkpoint, so a killed run resumes where it stood.
 /// </summary>
-internal sealed class ExperimentRunner(Recipe recipe, PluginBuilder builder, IRunObserver observer, RunOutput output)
+internal sealed class ExperimentRunner(Recipe recipe, PluginBuilder builder, IRunObserver observer, RunOutput output, UnitRunner units)
 {
     private readonly Placement placement = new(
         DeviceSelector.Resolve(recipe.Training.Device),
@@ -59,8 +62,14 @@ internal sealed class ExperimentRunner(Recipe recipe, PluginBuilder builder, IRu
             throw new NonaException($"{recipe.Path}: dataset '{name}' has {data.Labels.Length} rows; the protocol needs at least {minimum} so every split has 3 training points");
         CheckGroups(name, data);
         var surface = evaluation.Surfaces && data.Inputs.VectorDim == 2 && data.Inputs.AsVectors() is not null ? new SurfacePanels(name, data) : null;
-        var (inputs, precomputed) = TrainingInputs(name, data);
+        // Features are computed only when a unit of this dataset still has to run: a resumed run whose units are
+        // done reads them back without touching the backbone.
+        var training = new Lazy<(InputSource Inputs, bool Precomputed)>(() => TrainingInputs(name, data));
         observer.DatasetStarted(name, data.Labels.Length, evaluation.Splits * recipe.Heads.Count);
+        // The backbone is built (weights read, features computed) before this dataset's first unit starts, so a
+        // missing weight file stops the run before any unit writes into the folder.
+        if (Enumerable.Range(0, evaluation.Splits).Any(k => recipe.Heads.Any(h => units.Done(new UnitKey(name, k, h.Label)) is null)))
+            _ = training.Value;
         for (var k = 0; k < evaluation.Splits; k++)
         {
             cancellationToken.ThrowIfCancellationRequested();
@@ -70,15 +79,30 @@ internal sealed class ExperimentRunner(Recipe recipe, PluginBuilder builder, IRu
                 throw new NonaException($"{recipe.Path}: dataset '{name}': split {k} has an empty train, validation or test part ({split.Train.Length}/{split.Val.Length}/{split.Test.Length} rows); it has too few groups for these fractions (or stratify_bins); use more data or fewer bins");
             var scaler = LabelScaler.Fit(data.Labels, split.Train);
             var scaled = data.Labels.Select(scaler.Scale).ToArray();
-            var context = new SplitContext(name, data, inputs, precomputed, k, seed, split, scaler, scaled, k == 0 ? surface : null);
+            var context = new SplitContext(name, data, training, k, seed, split, scaler, scaled, k == 0 && surface is not null);
             foreach (var head in recipe.Heads)
-                RunHead(head, context);
-            RunBaselines(context);
+                Collect(units.Run(new UnitKey(name, k, head.Label), checkpoint => RunHead(head, context, checkpoint, cancellationToken), cancellationToken), surface);
+            Collect(units.Run(new UnitKey(name, k, UnitKey.Baselines), _ => RunBaselines(context), cancellationToken), surface);
             output.WriteResults();
         }
 
         if (surface is not null)
             output.AddSurfaces(surface);
+    }
+
+    /// <summary>Hands a unit's rows to the output (and its surfaces to the panels), in results.csv order.</summary>
+    private void Collect(UnitRecord record, SurfacePanels? surface)
+    {
+        foreach (var unitRow in record.Rows)
+        {
+            output.Add(unitRow.Row, TimeSpan.FromSeconds(unitRow.Seconds), unitRow.Fitted);
+            if (surface is not null && unitRow.Surface is { } values)
+                surface.AddValues(unitRow.Row.Method, values);
+            observer.MethodDone(unitRow.Row, unitRow == record.Rows[0] ? record.Outcome : null);
+        }
+
+        foreach (var note in record.Notes)
+            observer.Note(note);
     }
 
     /// <summary>A dataset's group keys must cover every row, and whole groups can only be split three ways if there are three.</summary>
@@ -121,10 +145,11 @@ internal sealed class ExperimentRunner(Recipe recipe, PluginBuilder builder, IRu
         return backbone;
     }
 
-    private void RunHead(PluginSpec headSpec, SplitContext s)
+    private UnitRecord RunHead(PluginSpec headSpec, SplitContext s, TrainingCheckpoint checkpoint, CancellationToken cancellationToken)
     {
+        var (inputs, precomputed) = s.Training.Value;
         torch.manual_seed(s.Seed); // same seed ⇒ same initialisation and the same numbers
-        FeatureExtractor backbone = s.Precomputed ? new PrecomputedBackbone(s.Inputs.VectorDim) : NewBackbone(s.Data.Inputs, s.Name);
+        FeatureExtractor backbone = precomputed ? new PrecomputedBackbone(inputs.VectorDim) : NewBackbone(s.Data.Inputs, s.Name);
         var projector = builder.Create<Projector>(recipe.Projector, builder.Context(recipe.Projector.Key, backbone.OutputDim, placement.DType));
         var head = builder.Create<RegressionHead>(headSpec, builder.Context(headSpec.Key, projector.OutputDim, placement.DType));
         using var model = placement.Place(new RegressionModel(backbone, projector, head));
@@ -134,63 +159,84 @@ internal sealed class ExperimentRunner(Recipe recipe, PluginBuilder builder, IRu
         var neighbourRows = recipe.Evaluation.Neighbours == NeighbourSet.TrainVal ? [.. s.Split.Train, .. s.Split.Val] : s.Split.Train;
         var trainer = new Trainer(recipe.Training, placement)
         {
-            EpochDone = (epoch, val) => observer.EpochDone(s.Name, s.Index, method, epoch, val),
+            EpochDone = report =>
+            {
+                observer.EpochDone(s.Name, s.Index, method, report.Epoch, report.ValMse);
+                output.LogEpoch(s.Name, s.Index, method, report);
+            },
         };
-        var outcome = trainer.Train(model, s.Inputs, s.Scaled, s.Split, neighbourRows, s.Seed);
+        var outcome = trainer.Train(model, inputs, s.Scaled, s.Split, neighbourRows, s.Seed, checkpoint, cancellationToken);
+        if (outcome.Divergence is { } divergence)
+            return Diverged(s, method, outcome, divergence, clock.Elapsed);
 
-        using var bank = model.UsesNeighbours ? Trainer.Bank(model, s.Inputs, s.Scaled, neighbourRows, placement) : null;
-        using var zVal = Inference.Embeddings(model, s.Inputs, s.Split.Val, placement);
-        using var zTest = Inference.Embeddings(model, s.Inputs, s.Split.Test, placement);
-        var row = s.Row(method, Inference.Predict(model, zVal, bank), Inference.Predict(model, zTest, bank));
-        output.Add(row, clock.Elapsed);
-        observer.MethodDone(row, outcome);
-        s.Surface?.Add(method, grid => Grid(model, grid, bank));
+        var rows = new List<UnitRow>();
+        using var bank = model.UsesNeighbours ? Trainer.Bank(model, inputs, s.Scaled, neighbourRows, placement) : null;
+        using var zTest = Inference.Embeddings(model, inputs, s.Split.Test, placement);
+        var valPredictions = Inference.PredictRows(model, inputs, s.Scaled, s.Split.Val, neighbourRows, placement);
+        var row = s.Row(method, valPredictions, Inference.Predict(model, zTest, bank));
+        rows.Add(new UnitRow(row, clock.Elapsed.TotalSeconds, null, s.Surfaces ? Grid(model, bank) : null));
         if (recipe.Evaluation.SaveModels)
             output.SaveModel(s.Name, s.Index, method, model, bank, s.Scaler, outcome);
-        if (recipe.Evaluation.Embeddings == EmbeddingOutput.Save || (recipe.Evaluation.Embeddings == EmbeddingOutput.FirstSplit && s.Index == 0))
+        var saveEmbeddings = recipe.Evaluation.Embeddings == EmbeddingOutput.Save || (recipe.Evaluation.Embeddings == EmbeddingOutput.FirstSplit && s.Index == 0);
+        if (saveEmbeddings || recipe.Evaluation.TwoStage)
         {
-            using var zTrainSaved = Inference.Embeddings(model, s.Inputs, s.Split.Train, placement);
-            output.SaveEmbeddings(s.Name, s.Index, method, [("train", s.Split.Train, zTrainSaved), ("val", s.Split.Val, zVal), ("test", s.Split.Test, zTest)], s.Scaled);
-        }
-
-        if (recipe.Evaluation.TwoStage)
-        {
-            clock.Restart();
-            using var zTrain = Inference.Embeddings(model, s.Inputs, s.Split.Train, placement);
-            var knn = NewKnn(projector.OutputDim);
-            knn.Fit(Placement.ToRows(zTrain), [.. s.Split.Train.Select(i => s.Scaled[i])]);
-            var twoStage = s.Row($"{method}+knn", knn.Predict(Placement.ToRows(zVal)), knn.Predict(Placement.ToRows(zTest)));
-            output.Add(twoStage, clock.Elapsed, knn.Describe());
-            observer.MethodDone(twoStage, null);
-            s.Surface?.Add($"{method}+knn", grid =>
+            using var zTrain = Inference.Embeddings(model, inputs, s.Split.Train, placement);
+            using var zVal = Inference.Embeddings(model, inputs, s.Split.Val, placement);
+            if (saveEmbeddings)
+                output.SaveEmbeddings(s.Name, s.Index, method, [("train", s.Split.Train, zTrain), ("val", s.Split.Val, zVal), ("test", s.Split.Test, zTest)], s.Scaled);
+            if (recipe.Evaluation.TwoStage)
             {
-                using var z = Inference.Embeddings(model, grid, [.. Enumerable.Range(0, grid.Count)], placement);
-                return knn.Predict(Placement.ToRows(z));
-            });
+                clock.Restart();
+                var knn = NewKnn(projector.OutputDim);
+                knn.Fit(Placement.ToRows(zTrain), [.. s.Split.Train.Select(i => s.Scaled[i])]);
+                var twoStage = s.Row($"{method}+knn", knn.Predict(Placement.ToRows(zVal)), knn.Predict(Placement.ToRows(zTest)));
+                double[]? surface = null;
+                if (s.Surfaces)
+                {
+                    var grid = SurfacePanels.NewGrid();
+                    using var z = Inference.Embeddings(model, grid, [.. Enumerable.Range(0, grid.Count)], placement);
+                    surface = knn.Predict(Placement.ToRows(z));
+                }
+
+                rows.Add(new UnitRow(twoStage, clock.Elapsed.TotalSeconds, knn.Describe(), surface));
+            }
+        }
+
+        return new UnitRecord(rows, [], outcome);
+
+        double[] Grid(RegressionModel trained, NeighbourBank? neighbours)
+        {
+            var grid = SurfacePanels.NewGrid();
+            using var z = Inference.Embeddings(trained, grid, [.. Enumerable.Range(0, grid.Count)], placement);
+            return Inference.Predict(trained, z, neighbours);
         }
     }
 
-    private double[] Grid(RegressionModel model, InputSource grid, NeighbourBank? bank)
+    /// <summary>A diverged head: its rows (and its two-stage row) hold NaN, and one note says what to try.</summary>
+    private UnitRecord Diverged(SplitContext s, string method, TrainingOutcome outcome, string divergence, TimeSpan elapsed)
     {
-        using var z = Inference.Embeddings(model, grid, [.. Enumerable.Range(0, grid.Count)], placement);
-        return Inference.Predict(model, z, bank);
+        var rows = new List<UnitRow> { new(new ResultRow(s.Name, method, s.Index, double.NaN, double.NaN, double.NaN), elapsed.TotalSeconds, null, null) };
+        if (recipe.Evaluation.TwoStage)
+            rows.Add(new UnitRow(new ResultRow(s.Name, $"{method}+knn", s.Index, double.NaN, double.NaN, double.NaN), 0, null, null));
+        var note = string.Create(System.Globalization.CultureInfo.InvariantCulture, $"dataset '{s.Name}', split {s.Index}, {method}: training diverged ({divergence}); its rows hold NaN. Try a lower training.lr (now {recipe.Training.Lr:G4}), e.g. --set training.lr={recipe.Training.Lr / 10:G4}");
+        return new UnitRecord(rows, [note], outcome);
     }
 
-    private void RunBaselines(SplitContext s)
+    private UnitRecord RunBaselines(SplitContext s)
     {
+        var rows = new List<UnitRow>();
         var trainY = s.Split.Train.Select(i => s.Scaled[i]).ToArray();
         if (recipe.Evaluation.Baselines.Contains(Baseline.Mean))
         {
             // Predicting the training mean: the yardstick every learned method must beat.
             var mean = trainY.Average();
             var row = s.Row("mean", [.. s.Split.Val.Select(_ => mean)], [.. s.Split.Test.Select(_ => mean)]);
-            output.Add(row, TimeSpan.Zero);
-            observer.MethodDone(row, null);
+            rows.Add(new UnitRow(row, 0, null, null));
         }
 
         // The other baselines read the raw inputs, so they exist only for vector datasets.
         if (s.Data.Inputs.AsVectors() is not { } raw)
-            return;
+            return new UnitRecord(rows, [], null);
         var trainX = s.Split.Train.Select(i => raw[i]).ToArray();
         foreach (var baseline in recipe.Evaluation.Baselines.Distinct().Where(b => b != Baseline.Mean))
         {
@@ -200,17 +246,17 @@ internal sealed class ExperimentRunner(Recipe recipe, PluginBuilder builder, IRu
                 : ("knn-raw", NewKnn(raw[0].Length));
             regressor.Fit(trainX, trainY);
             var row = s.Row(method, regressor.Predict([.. s.Split.Val.Select(i => raw[i])]), regressor.Predict([.. s.Split.Test.Select(i => raw[i])]));
-            output.Add(row, clock.Elapsed, regressor.Describe());
-            observer.MethodDone(row, null);
-            s.Surface?.Add(method, grid => regressor.Predict(grid.AsVectors()!));
+            rows.Add(new UnitRow(row, clock.Elapsed.TotalSeconds, regressor.Describe(), s.Surfaces ? regressor.Predict(SurfacePanels.NewGrid().AsVectors()) : null));
         }
+
+        return new UnitRecord(rows, [], null);
     }
 
     private IRegressor NewKnn(long width) =>
         builder.Create<IRegressor>(recipe.Evaluation.Knn, builder.Context("evaluation.knn", width, placement.DType));
 
     /// <summary>Everything about one split that the methods share.</summary>
-    private sealed record SplitContext(string Name, DatasetData Data, InputSource Inputs, bool Precomputed, int Index, int Seed, DataSplit Split, LabelScaler Scaler, double[] Scaled, SurfacePanels? Surface)
+    private sealed record SplitContext(string Name, DatasetData Data, Lazy<(InputSource Inputs, bool Precomputed)> Training, int Index, int Seed, DataSplit Split, LabelScaler Scaler, double[] Scaled, bool Surfaces)
     {
         public ResultRow Row(string method, double[] valPredictions, double[] testPredictions)
         {

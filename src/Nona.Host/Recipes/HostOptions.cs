@@ -135,6 +135,11 @@ public sealed class TrainingOptions
     [Description("CPU threads for libtorch (0: libtorch's default)")]
     [Range(0, 1024)]
     public int Threads { get; set; }
+
+    /// <summary>Minutes between checkpoints inside an epoch (one is always written at the end of each epoch).</summary>
+    [Description("minutes between checkpoints inside a long epoch (one is always written at each epoch's end; 0: only there)")]
+    [Range(0.0, 10000.0)]
+    public double CheckpointMinutes { get; set; } = 10;
 }
 
 /// <summary>The recipe's <c>evaluation:</c> section.</summary>

@@ -63,7 +63,7 @@ internal sealed class SweepRunner(string recipePath, IReadOnlyList<string> overr
             foreach (var stage in plan.Stages)
             {
                 var results = stage.Values.Select(v => RunConfig(folder, [.. winners, (stage.Key, v)], cancellationToken)).ToList();
-                chosen = results.MinBy(r => r.ValMseScaled)!;
+                chosen = Best(results, stage.Key);
                 winners.Add((stage.Key, chosen.Overrides[^1].Value));
                 stages.Add(new { key = stage.Key, results = results.Select(Describe).ToList(), winner = winners[^1].Value });
             }
@@ -74,7 +74,7 @@ internal sealed class SweepRunner(string recipePath, IReadOnlyList<string> overr
                 (IEnumerable<List<(string, string)>>)[[]],
                 (acc, stage) => acc.SelectMany(c => stage.Values.Select(v => new List<(string, string)>(c) { (stage.Key, v) })));
             var results = combinations.Select(c => RunConfig(folder, c, cancellationToken)).ToList();
-            chosen = results.MinBy(r => r.ValMseScaled)!;
+            chosen = Best(results, "grid");
             stages.Add(new { key = "grid", results = results.Select(Describe).ToList(), winner = Name(chosen.Overrides) });
         }
 
@@ -102,12 +102,10 @@ internal sealed class SweepRunner(string recipePath, IReadOnlyList<string> overr
         var folder = Path.Combine(root, "configs", name);
         if (!File.Exists(Path.Combine(folder, "run.json")))
         {
-            // An unfinished configuration (interrupted) is run again from the start.
-            if (Directory.Exists(folder))
-                Directory.Delete(folder, recursive: true);
+            // An unfinished configuration (interrupted) continues from its units' checkpoints.
             console.MarkupLineInterpolated($"[bold]sweep[/] {Name(configOverrides)} → {folder}");
             AtomicFile.WriteText(Path.Combine(folder, "config.json"), JsonSerializer.Serialize(new { overrides = configOverrides.Select(o => $"{o.Key}={o.Value}") }, RunInfo.JsonOptions));
-            RunCommand.RunOne(recipe, builder, folder, console, cancellationToken);
+            RunCommand.RunOne(recipe, builder, [.. overrides, .. configOverrides.Select(o => $"{o.Key}={o.Value}")], folder, console, cancellationToken);
         }
         else
         {
@@ -121,6 +119,11 @@ internal sealed class SweepRunner(string recipePath, IReadOnlyList<string> overr
         finished[name] = result;
         return result;
     }
+
+    /// <summary>The configuration with the lowest mean validation MSE; a diverged one (non-finite mean) is never chosen.</summary>
+    private static SweepResult Best(IReadOnlyList<SweepResult> results, string stage) =>
+        results.Where(r => double.IsFinite(r.ValMseScaled)).MinBy(r => r.ValMseScaled)
+        ?? throw new Abstractions.NonaException($"sweep stage {stage}: every configuration diverged (see the notes of configs/*); try a lower training.lr");
 
     private static object Describe(SweepResult result) => new
     {

@@ -33,7 +33,10 @@ internal sealed class Placement(Device device, ScalarType dtype)
     /// <summary>A tensor back on the CPU as doubles.</summary>
     public static double[] ToArray(Tensor tensor)
     {
-        using var cpu = tensor.detach().to(ScalarType.Float64, CPU).contiguous();
+        // Each intermediate is held by a disposed local: this runs outside dispose scopes (docs/torch-lifetimes.md).
+        using var detached = tensor.detach();
+        using var doubles = detached.to(ScalarType.Float64, CPU);
+        using var cpu = doubles.contiguous();
         return cpu.data<double>().ToArray();
     }
 

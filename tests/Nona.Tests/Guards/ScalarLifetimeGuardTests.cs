@@ -62,3 +62,26 @@ public sealed class ScalarLifetimeGuardTests
         Assert.Null(Scanner.Value.WhyUnsafe(tensor.GetMethod(nameof(Tensor.pow), [typeof(Scalar)])!));
     }
 }
+
+/// <summary>The tensor half of the rule: the host's and Abstractions' code outside dispose scopes holds its tensor temporaries.</summary>
+public sealed class TensorTemporaryGuardTests
+{
+    [Theory]
+    [InlineData("nona")]
+    [InlineData("Nona.Abstractions")]
+    public void Code_outside_dispose_scopes_holds_its_tensor_temporaries(string assemblyName)
+    {
+        var violations = new TensorTemporaryScanner().Scan(Assembly.Load(assemblyName));
+        Assert.True(violations.Count == 0, $"{violations.Count} violations:\n" + string.Join('\n', violations));
+    }
+
+    [Fact]
+    public void The_seeded_tensor_violation_is_found_and_its_safe_spellings_are_not()
+    {
+        var found = new TensorTemporaryScanner().Scan(typeof(SeededTensorViolations).Assembly)
+            .Where(v => v.Method.StartsWith(typeof(SeededTensorViolations).FullName + ".", StringComparison.Ordinal))
+            .Select(v => v.Method.Split('.')[^1].Split('(')[0])
+            .ToHashSet();
+        Assert.Equal(["UnsafeChainOutsideScope", "UnsafeDetachClone"], found.Order());
+    }
+}

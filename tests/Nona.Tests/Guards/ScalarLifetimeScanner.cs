@@ -174,7 +174,7 @@ public sealed class ScalarLifetimeScanner
     }
 
     // Held: stored in a field, returned to the caller (whose call site is judged), or stored in a local that is disposed or returned.
-    private static bool IsHeld(List<IlInstruction> instructions, MethodBase?[] resolved, int next)
+    internal static bool IsHeld(List<IlInstruction> instructions, MethodBase?[] resolved, int next)
     {
         if (next >= instructions.Count)
             return false;
@@ -210,7 +210,7 @@ public sealed class ScalarLifetimeScanner
         return "(nothing)";
     }
 
-    private static IEnumerable<MethodBase> MethodsWithBodies(Assembly assembly)
+    internal static IEnumerable<MethodBase> MethodsWithBodies(Assembly assembly)
     {
         Type[] types;
         try

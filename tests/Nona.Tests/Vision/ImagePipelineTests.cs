@@ -192,7 +192,7 @@ public sealed class ImagePipelineTests : IDisposable
         foreach (var seed in new[] { 1, 2, 3 })
         {
             using var decoded = ImageDecoder.Decode(path, rotating, new Random(seed));
-            using var fromTensor = tensors.Batches([[0]], ScalarType.Float32, CPU, training: true).Single();
+            using var fromTensor = tensors.Batches([[0]], ScalarType.Float32, CPU, augmentationPass: 1).Single();
             using var unrotated = ImageDecoder.Decode(path, still, new Random(seed));
             foreach (var image in new[] { decoded, fromTensor.Values.squeeze(0) })
             {
@@ -222,13 +222,13 @@ public sealed class ImagePipelineTests : IDisposable
             Assert.True(Same(evaluation[i].Values, expected.Values), $"batch {i} differs from Batch(plan[{i}])");
         }
 
-        var training = inputs.Batches(plan, ScalarType.Float32, CPU, training: true).ToList();
+        var training = inputs.Batches(plan, ScalarType.Float32, CPU, augmentationPass: 1).ToList();
         Assert.Contains(Enumerable.Range(0, plan.Length), i => !Same(training[i].Values, evaluation[i].Values));
 
-        // The same seed and pass give the same crops in a fresh source; the next pass draws new ones.
+        // The same seed and pass give the same crops in a fresh source, after other passes; the next pass draws new ones.
         var twin = new ImageInputs(paths, options) { AugmentationSeed = 5 };
-        var replay = twin.Batches(plan, ScalarType.Float32, CPU, training: true).ToList();
-        var nextPass = twin.Batches(plan, ScalarType.Float32, CPU, training: true).ToList();
+        var nextPass = twin.Batches(plan, ScalarType.Float32, CPU, augmentationPass: 2).ToList();
+        var replay = twin.Batches(plan, ScalarType.Float32, CPU, augmentationPass: 1).ToList();
         Assert.All(Enumerable.Range(0, plan.Length), i => Assert.True(Same(replay[i].Values, training[i].Values)));
         Assert.Contains(Enumerable.Range(0, plan.Length), i => !Same(nextPass[i].Values, training[i].Values));
 
@@ -255,8 +255,8 @@ public sealed class ImagePipelineTests : IDisposable
         using var expected = nn.functional.interpolate(images, size: [32, 32], mode: InterpolationMode.Bilinear, align_corners: false, antialias: true);
         Assert.True(batch.Values[.., 1].unsqueeze(1).allclose(expected, rtol: 0, atol: 1e-6));
 
-        using var trained = inputs.Batches(plan, ScalarType.Float32, CPU, training: true).Single();
-        using var replayed = new TensorImageInputs(images, options) { AugmentationSeed = 1 }.Batches(plan, ScalarType.Float32, CPU, training: true).Single();
+        using var trained = inputs.Batches(plan, ScalarType.Float32, CPU, augmentationPass: 1).Single();
+        using var replayed = new TensorImageInputs(images, options) { AugmentationSeed = 1 }.Batches(plan, ScalarType.Float32, CPU, augmentationPass: 1).Single();
         Assert.False(Same(trained.Values, batch.Values));
         Assert.True(Same(trained.Values, replayed.Values));
         Assert.Throws<ArgumentException>(() => new TensorImageInputs(images * 255, options));

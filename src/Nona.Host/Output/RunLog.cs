@@ -1,0 +1,38 @@
+using System.Globalization;
+using System.Text;
+using Nona.Host.Protocol;
+
+namespace Nona.Host.Output;
+
+/// <summary>
+/// <c>log.csv</c>: one line per epoch of every training run, appended (and flushed) as it ends, so a run can be
+/// watched with <c>tail -f</c> and the log survives a crash. Columns:
+/// <c>dataset,method,split,epoch,train_loss,val_mse_scaled,lr,seconds,samples_per_second,pid</c>. An epoch run again
+/// after a resume appears again, with the resuming process's pid.
+/// </summary>
+internal static class RunLog
+{
+    /// <summary>The header line.</summary>
+    public const string Header = "dataset,method,split,epoch,train_loss,val_mse_scaled,lr,seconds,samples_per_second,pid";
+
+    /// <summary>The file name in a run folder.</summary>
+    public const string FileName = "log.csv";
+
+    /// <summary>Appends one epoch.</summary>
+    public static void Append(string folder, string dataset, int split, string method, EpochReport report)
+    {
+        Directory.CreateDirectory(folder);
+        var path = Path.Combine(folder, FileName);
+        var line = new StringBuilder();
+        if (!File.Exists(path))
+            line.Append(Header).Append('\n');
+        line.Append(CultureInfo.InvariantCulture, $"{Csv(dataset)},{Csv(method)},{split},{report.Epoch},{report.TrainLoss:R},{report.ValMse:R},{report.Lr:R},{report.Seconds:F3},{report.SamplesPerSecond:F1},{Environment.ProcessId}\n");
+        using var stream = new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.ReadWrite);
+        var bytes = Encoding.UTF8.GetBytes(line.ToString());
+        stream.Write(bytes);
+        stream.Flush(flushToDisk: false);
+    }
+
+    private static string Csv(string value) =>
+        value.IndexOfAny([',', '"', '\n', '\r']) < 0 ? value : $"\"{value.Replace("\"", "\"\"", StringComparison.Ordinal)}\"";
+}

@@ -1,0 +1,29 @@
+using System.Text.Json;
+using Nona.Tests.Support;
+using Xunit;
+
+namespace Nona.Tests.Units;
+
+/// <summary>A head whose loss goes non-finite ends as diverged: NaN rows, one note, no model, exit 3, readable outputs.</summary>
+public sealed class DivergenceTests
+{
+    [Fact]
+    public void A_diverging_head_finishes_the_run_with_nan_rows_a_note_and_exit_code_3()
+    {
+        using var folder = new TempFolder();
+        var run = Path.Combine(folder.Path, "run");
+        var (code, output, errors) = Cli.Run("run", Path.Combine(Cli.RepoRoot, "tests", "fixtures", "resume", "diverge.yaml"), "--out", run);
+
+        Assert.True(code == 3, $"exit {code}: {errors}");
+        Assert.DoesNotContain("internal error", errors, StringComparison.Ordinal);
+        Assert.Contains("note: dataset 'overflow', split 0, dense: training diverged (the training loss is NaN in epoch 1); its rows hold NaN. Try a lower training.lr (now 0.001), e.g. --set training.lr=0.0001", output, StringComparison.Ordinal);
+        var rows = File.ReadAllLines(Path.Combine(run, "results.csv"));
+        Assert.Equal("overflow,dense,0,NaN,NaN,NaN", rows[1]);
+        Assert.Equal("overflow,dense+knn,0,NaN,NaN,NaN", rows[2]);
+        Assert.StartsWith("overflow,nona,0,0.", rows[3], StringComparison.Ordinal); // the other head trained on
+        Assert.False(Directory.Exists(Path.Combine(run, "models", "overflow", "split-0", "dense")), "a diverged model must not be saved");
+        Assert.True(File.Exists(Path.Combine(run, "models", "overflow", "split-0", "nona", "weights.bin")));
+        using var info = JsonDocument.Parse(File.ReadAllText(Path.Combine(run, "run.json")));
+        Assert.True(File.Exists(Path.Combine(run, "report.html")));
+    }
+}
