@@ -33,7 +33,7 @@ internal static class RecipeLoader
         {
             var key = ((YamlScalarNode)keyNode).Value ?? "";
             if (!TopLevelKeys.Contains(key))
-                problems.Add(keyNode, $"unknown key '{key}'; known keys: {string.Join(", ", TopLevelKeys)}.{NameSuggester.Hint(key, TopLevelKeys)}");
+                problems.Add(keyNode, $"unknown key {UserValue.Quote(key)}; known keys: {string.Join(", ", TopLevelKeys)}.{NameSuggester.Hint(key, TopLevelKeys)}");
         }
 
         AddPluginFolders(root, recipeFolder, catalog, problems);
@@ -91,7 +91,7 @@ internal static class RecipeLoader
         catch (YamlException e)
         {
             var message = (e.InnerException?.Message ?? e.Message).ReplaceLineEndings(" ");
-            problems.Add(e.Start, $"YAML syntax error: {message}");
+            problems.Add(e.Start, $"YAML syntax error: {UserValue.Cap(message)}");
             return null;
         }
         catch (InvalidOperationException)
@@ -103,7 +103,7 @@ internal static class RecipeLoader
         catch (ArgumentException e)
         {
             // YamlDotNet reports a repeated key as an ArgumentException from its dictionary.
-            problems.Add(Mark.Empty, $"a key is repeated in one mapping ({e.Message}); write each key once");
+            problems.Add(Mark.Empty, $"a key is repeated in one mapping ({UserValue.Cap(e.Message)}); write each key once");
             return null;
         }
     }
@@ -140,7 +140,7 @@ internal static class RecipeLoader
         {
             var folder = item is YamlScalarNode s && !string.IsNullOrEmpty(s.Value) ? Path.GetFullPath(s.Value, recipeFolder) : null;
             if (folder is null || !Directory.Exists(folder))
-                problems.Add(item, $"plugin folder not found: {folder ?? "(empty)"}; fix the path (relative to the recipe's folder)");
+                problems.Add(item, $"plugin folder not found: {(folder is null ? "(empty)" : UserValue.Quote(folder))}; fix the path (relative to the recipe's folder)");
             else
                 catalog.AddFolder(folder);
         }
@@ -184,7 +184,7 @@ internal static class RecipeLoader
             return 0;
         if (int.TryParse(text, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out var seed) && seed >= 0)
             return seed;
-        problems.Add(Child(root, "seed"), $"seed expects a non-negative integer (got '{text}')");
+        problems.Add(Child(root, "seed"), $"seed expects a non-negative integer (got {UserValue.Quote(text)})");
         return 0;
     }
 

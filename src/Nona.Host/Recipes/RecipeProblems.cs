@@ -26,7 +26,7 @@ internal sealed class RecipeProblems(string file)
     public void MarkOverride(YamlNode node, string argument)
     {
         foreach (var child in node.AllNodes)
-            overrides[child] = argument;
+            overrides[child] = UserValue.Cap(argument); // a --set value can be as long as any recipe value
     }
 
     /// <summary>Adds a problem at <paramref name="node"/> (or at the top of the file when null).</summary>
@@ -51,7 +51,7 @@ internal sealed class RecipeProblems(string file)
     }
 
     /// <summary>Adds a problem about a <c>--set</c> argument that could not be applied.</summary>
-    public void AddOverride(string argument, string message) => problems.Add((int.MaxValue, 0, $"--set {argument}: {message}"));
+    public void AddOverride(string argument, string message) => problems.Add((int.MaxValue, 0, $"--set {UserValue.Cap(argument)}: {message}"));
 
     /// <summary>Throws <see cref="RecipeException"/> when any problem was found.</summary>
     public void ThrowIfAny()
