@@ -75,11 +75,12 @@ internal static class RecipeLoader
 
     private static YamlMappingNode? Parse(string path, RecipeProblems problems)
     {
+        if (RecipeText.Read(path, problems) is not { } text)
+            return null;
         try
         {
             var stream = new YamlStream();
-            using (var reader = File.OpenText(path))
-                stream.Load(reader);
+            stream.Load(new StringReader(text));
             if (stream.Documents.Count == 0 || stream.Documents[0].RootNode is not YamlMappingNode root)
             {
                 problems.Add(Mark.Empty, "the recipe must be a YAML mapping (datasets:, heads:, training: ...); see docs/recipes.md");
@@ -97,7 +98,7 @@ internal static class RecipeLoader
         catch (InvalidOperationException)
         {
             // Some malformed inputs make YamlDotNet's scanner fail without a position: find where scanning stops.
-            problems.Add(LastReadableMark(path), "YAML syntax error: the file cannot be parsed from here (check brackets, quotes and indentation)");
+            problems.Add(LastReadableMark(text), "YAML syntax error: the file cannot be parsed from here (check brackets, quotes and indentation)");
             return null;
         }
         catch (ArgumentException e)
@@ -108,13 +109,12 @@ internal static class RecipeLoader
         }
     }
 
-    private static Mark LastReadableMark(string path)
+    private static Mark LastReadableMark(string text)
     {
         var last = Mark.Empty;
         try
         {
-            using var reader = File.OpenText(path);
-            var scanner = new Scanner(reader);
+            var scanner = new Scanner(new StringReader(text));
             while (scanner.MoveNext())
                 last = scanner.Current!.End;
         }

@@ -43,10 +43,13 @@ internal sealed class RecipeProblems(string file)
     }
 
     /// <summary>Adds a problem at a position in the file.</summary>
-    public void Add(Mark mark, string message)
+    public void Add(Mark mark, string message) => Add((int)mark.Line, (int)mark.Column, message);
+
+    /// <summary>Adds a problem at a 1-based line and column of the file.</summary>
+    public void Add(int line, int column, string message)
     {
-        var line = Math.Max(1, (int)mark.Line);
-        var column = Math.Max(1, (int)mark.Column);
+        line = Math.Max(1, line);
+        column = Math.Max(1, column);
         problems.Add((line, column, $"{File}:{line}:{column}: {message}"));
     }
 

@@ -1,10 +1,11 @@
+using System.Text;
 using Nona.Host.Recipes;
 using Nona.Tests.Support;
 using Xunit;
 
 namespace Nona.Tests.Recipes;
 
-/// <summary>Values as the user wrote them: capped in error lines.</summary>
+/// <summary>Values as the user wrote them: capped in error lines, and strict UTF-8.</summary>
 public sealed class RecipeValueTests
 {
     private const string Valid = """
@@ -58,6 +59,39 @@ public sealed class RecipeValueTests
         var emoji = new string('a', UserValue.MaxShown - 1) + "😀tail";
         Assert.Equal($"'{new string('a', UserValue.MaxShown - 1)}…' ({emoji.Length} characters)", UserValue.Quote(emoji));
         Assert.Equal(UserValue.MaxShown, UserValue.Cap(new string('b', UserValue.MaxShown)).Length);
+    }
+
+    [Fact]
+    public void A_file_that_is_not_utf8_is_refused_at_the_first_invalid_byte_and_nothing_is_written()
+    {
+        using var folder = new TempFolder();
+        var path = Path.Combine(folder.Path, "recipe.yaml");
+        // Line 3 is "name: ré" then 0xE9 (Latin-1 é): column 9 counts "é" as one character, not two bytes.
+        var bytes = Encoding.UTF8.GetBytes(Valid[..Valid.IndexOf("heads:", StringComparison.Ordinal)] + "name: ré")
+            .Concat(new byte[] { 0xE9 })
+            .Concat(Encoding.UTF8.GetBytes("sume\n" + Valid[Valid.IndexOf("heads:", StringComparison.Ordinal)..]))
+            .ToArray();
+        File.WriteAllBytes(path, bytes);
+
+        var validate = Cli.Run("validate", path);
+        Assert.Equal(2, validate.Code);
+        Assert.Equal($"{path}:3:9: the file is not valid UTF-8 (byte 0xE9); save it as UTF-8", Assert.Single(Lines(validate.Errors)));
+
+        var outFolder = Path.Combine(folder.Path, "out");
+        var run = Cli.Run("run", path, "--out", outFolder);
+        Assert.Equal(2, run.Code);
+        Assert.Contains(":3:9: the file is not valid UTF-8 (byte 0xE9)", Assert.Single(Lines(run.Errors)), StringComparison.Ordinal);
+        Assert.False(Directory.Exists(outFolder));
+    }
+
+    [Fact]
+    public void A_utf8_bom_is_accepted()
+    {
+        using var folder = new TempFolder();
+        var path = Path.Combine(folder.Path, "recipe.yaml");
+        File.WriteAllBytes(path, [.. Encoding.UTF8.Preamble, .. Encoding.UTF8.GetBytes("name: résumé\n" + Valid)]);
+        var (code, _, errors) = Cli.Run("validate", path);
+        Assert.True(code == 0, errors);
     }
 
     private static string[] Lines(string text) => text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
