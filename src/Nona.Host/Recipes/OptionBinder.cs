@@ -163,6 +163,12 @@ internal sealed class OptionBinder(PluginCatalog catalog, RecipeProblems problem
             return null;
         }
 
+        if (ScalarTyping.IsString(scalarNode))
+        {
+            problems.Add(node, ScalarTyping.Refusal(key, scalarNode, Expected(type)));
+            return null;
+        }
+
         object? value = type switch
         {
             _ when type == typeof(bool) => bool.TryParse(text, out var b) ? b : null,

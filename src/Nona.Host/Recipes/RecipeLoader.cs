@@ -182,6 +182,12 @@ internal static class RecipeLoader
         var text = Scalar(root, "seed", problems);
         if (text is null)
             return 0;
+        if (Child(root, "seed") is YamlScalarNode node && ScalarTyping.IsString(node))
+        {
+            problems.Add(node, ScalarTyping.Refusal("seed", node, "a non-negative integer"));
+            return 0;
+        }
+
         if (int.TryParse(text, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out var seed) && seed >= 0)
             return seed;
         problems.Add(Child(root, "seed"), $"seed expects a non-negative integer (got {UserValue.Quote(text)})");

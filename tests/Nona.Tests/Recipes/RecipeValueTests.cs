@@ -5,7 +5,7 @@ using Xunit;
 
 namespace Nona.Tests.Recipes;
 
-/// <summary>Values as the user wrote them: capped in error lines, and strict UTF-8.</summary>
+/// <summary>Values as the user wrote them: capped in error lines, strict UTF-8, and YAML 1.2 core-schema typing.</summary>
 public sealed class RecipeValueTests
 {
     private const string Valid = """
@@ -92,6 +92,58 @@ public sealed class RecipeValueTests
         File.WriteAllBytes(path, [.. Encoding.UTF8.Preamble, .. Encoding.UTF8.GetBytes("name: résumé\n" + Valid)]);
         var (code, _, errors) = Cli.Run("validate", path);
         Assert.True(code == 0, errors);
+    }
+
+    [Fact]
+    public void A_quoted_seed_is_refused_with_line_and_column_and_a_plain_one_works()
+    {
+        var (code, errors) = Validate("seed: \"2026\"\n" + Valid);
+        Assert.Equal(2, code);
+        var line = Assert.Single(Lines(errors));
+        Assert.Contains("recipe.yaml:1:7: seed: \"2026\" is a quoted string;", line, StringComparison.Ordinal);
+        Assert.Contains("write it without quotes", line, StringComparison.Ordinal);
+
+        Assert.Equal(0, Validate("seed: 2026\n" + Valid).Code);
+    }
+
+    [Theory]
+    [InlineData("batch_size: 16", "batch_size: 16\nevaluation: {stratify: 'true'}", "recipe.yaml:9:24: evaluation.stratify: 'true' is a quoted string; true or false is expected")]
+    [InlineData("batch_size: 16", "batch_size: 16\n  lr: \"0.001\"", "recipe.yaml:9:7: training.lr: \"0.001\" is a quoted string; a number is expected")]
+    [InlineData("batch_size: 16", "batch_size: '16'", "recipe.yaml:8:15: training.batch_size: '16' is a quoted string; an integer is expected")]
+    [InlineData("batch_size: 16", "batch_size: 16\nevaluation:\n  test_fraction: |\n    0.3", "recipe.yaml:10:18: evaluation.test_fraction: a block scalar (| or >) is a string")]
+    public void A_quoted_bool_or_number_is_refused(string find, string replacement, string expected)
+    {
+        var (code, errors) = Validate(Valid.Replace(find, replacement, StringComparison.Ordinal));
+        Assert.Equal(2, code);
+        Assert.Contains(expected, Assert.Single(Lines(errors)), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Quoted_text_values_are_still_text()
+    {
+        var recipe = "name: \"quoted\"\n" + Valid.Replace("similarity: l2", "similarity: 'l2'", StringComparison.Ordinal);
+        var (code, errors) = Validate(recipe);
+        Assert.True(code == 0, errors);
+    }
+
+    [Fact]
+    public void A_set_value_is_typed_like_a_plain_scalar_unless_it_carries_quotes()
+    {
+        using var folder = new TempFolder();
+        var path = folder.Write("recipe.yaml", Valid);
+        Assert.Equal(0, Cli.Run("validate", path, "--set", "seed=2026", "--set", "name=2026").Code);
+
+        var (code, _, errors) = Cli.Run("validate", path, "--set", "seed=\"2026\"");
+        Assert.Equal(2, code);
+        Assert.StartsWith("--set seed=\"2026\": seed: \"2026\" is a quoted string;", Assert.Single(Lines(errors)), StringComparison.Ordinal);
+    }
+
+    private static (int Code, string Errors) Validate(string recipe)
+    {
+        using var folder = new TempFolder();
+        var path = folder.Write("recipe.yaml", recipe);
+        var (code, _, errors) = Cli.Run("validate", path);
+        return (code, errors);
     }
 
     private static string[] Lines(string text) => text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
