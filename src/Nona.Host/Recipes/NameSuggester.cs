@@ -6,12 +6,16 @@ internal static class NameSuggester
     /// <summary>A " Did you mean 'x'?" suffix, or empty when nothing is close.</summary>
     public static string Hint(string given, IEnumerable<string> known)
     {
+        var limit = Math.Max(2, given.Length / 3);
+        // The distance is at least the difference in length: skipping those keeps a megabyte-long value from
+        // costing a full Levenshtein table per known name.
         var best = known
+            .Where(k => Math.Abs(k.Length - given.Length) <= limit)
             .Select(k => (Name: k, Distance: Distance(given.ToLowerInvariant(), k.ToLowerInvariant())))
             .OrderBy(k => k.Distance)
             .ThenBy(k => k.Name, StringComparer.Ordinal)
             .FirstOrDefault();
-        return best.Name is not null && best.Distance <= Math.Max(2, given.Length / 3) ? $" Did you mean '{best.Name}'?" : "";
+        return best.Name is not null && best.Distance <= limit ? $" Did you mean '{best.Name}'?" : "";
     }
 
     /// <summary>Levenshtein distance.</summary>

@@ -45,7 +45,7 @@ internal sealed class OptionBinder(PluginCatalog catalog, RecipeProblems problem
             {
                 var known = properties.Keys.Concat(reserved ?? new HashSet<string>()).Order(StringComparer.Ordinal).ToList();
                 var knownText = known.Count == 0 ? $"'{key}' takes no options" : $"known keys: {string.Join(", ", known)}";
-                problems.Add(keyNode, $"unknown key '{Join(key, name)}'; {knownText}.{NameSuggester.Hint(name, known)}");
+                problems.Add(keyNode, $"unknown key {UserValue.Quote(Join(key, name))}; {knownText}.{NameSuggester.Hint(name, known)}");
                 continue;
             }
 
@@ -93,7 +93,7 @@ internal sealed class OptionBinder(PluginCatalog catalog, RecipeProblems problem
         if (entry is null)
         {
             var known = catalog.NamesOf(kind);
-            problems.Add(nameNode, $"{key}.name: '{name}' is not a {Kind(kind)} plugin. Available: {string.Join(", ", known)}.{NameSuggester.Hint(name, known)}");
+            problems.Add(nameNode, $"{key}.name: {UserValue.Quote(name)} is not a {Kind(kind)} plugin. Available: {string.Join(", ", known)}.{NameSuggester.Hint(name, known)}");
             return null;
         }
 
@@ -159,7 +159,13 @@ internal sealed class OptionBinder(PluginCatalog catalog, RecipeProblems problem
             if (match.Name is not null)
                 return match.Value;
             var names = members.Select(m => m.Name).ToList();
-            problems.Add(node, $"{key} must be one of {string.Join(", ", names)} (got '{text}').{NameSuggester.Hint(text, names)}");
+            problems.Add(node, $"{key} must be one of {string.Join(", ", names)} (got {UserValue.Quote(text)}).{NameSuggester.Hint(text, names)}");
+            return null;
+        }
+
+        if (ScalarTyping.IsString(scalarNode))
+        {
+            problems.Add(node, ScalarTyping.Refusal(key, scalarNode, Expected(type)));
             return null;
         }
 
@@ -172,7 +178,7 @@ internal sealed class OptionBinder(PluginCatalog catalog, RecipeProblems problem
             _ => throw new InvalidOperationException($"options of type {type} are not supported ({key})"),
         };
         if (value is null)
-            problems.Add(node, $"{key} expects {Expected(type)} (got '{text}')");
+            problems.Add(node, $"{key} expects {Expected(type)} (got {UserValue.Quote(text)})");
         return value;
     }
 
@@ -181,7 +187,7 @@ internal sealed class OptionBinder(PluginCatalog catalog, RecipeProblems problem
         var range = property.GetCustomAttribute<RangeAttribute>();
         if (range is null || range.IsValid(value))
             return true;
-        problems.Add(node, $"{key} must be between {Format(range.Minimum)} and {Format(range.Maximum)} (got {Format(value)})");
+        problems.Add(node, $"{key} must be between {Format(range.Minimum)} and {Format(range.Maximum)} (got {UserValue.Cap(Format(value))})");
         return false;
     }
 
@@ -216,7 +222,7 @@ internal sealed class OptionBinder(PluginCatalog catalog, RecipeProblems problem
     {
         YamlMappingNode => "a mapping",
         YamlSequenceNode => "a list",
-        YamlScalarNode s => $"'{s.Value}'",
+        YamlScalarNode s => UserValue.Quote(s.Value),
         _ => "something else",
     };
 

@@ -33,7 +33,7 @@ internal static class RecipeLoader
         {
             var key = ((YamlScalarNode)keyNode).Value ?? "";
             if (!TopLevelKeys.Contains(key))
-                problems.Add(keyNode, $"unknown key '{key}'; known keys: {string.Join(", ", TopLevelKeys)}.{NameSuggester.Hint(key, TopLevelKeys)}");
+                problems.Add(keyNode, $"unknown key {UserValue.Quote(key)}; known keys: {string.Join(", ", TopLevelKeys)}.{NameSuggester.Hint(key, TopLevelKeys)}");
         }
 
         AddPluginFolders(root, recipeFolder, catalog, problems);
@@ -75,11 +75,12 @@ internal static class RecipeLoader
 
     private static YamlMappingNode? Parse(string path, RecipeProblems problems)
     {
+        if (RecipeText.Read(path, problems) is not { } text)
+            return null;
         try
         {
             var stream = new YamlStream();
-            using (var reader = File.OpenText(path))
-                stream.Load(reader);
+            stream.Load(new StringReader(text));
             if (stream.Documents.Count == 0 || stream.Documents[0].RootNode is not YamlMappingNode root)
             {
                 problems.Add(Mark.Empty, "the recipe must be a YAML mapping (datasets:, heads:, training: ...); see docs/recipes.md");
@@ -91,30 +92,29 @@ internal static class RecipeLoader
         catch (YamlException e)
         {
             var message = (e.InnerException?.Message ?? e.Message).ReplaceLineEndings(" ");
-            problems.Add(e.Start, $"YAML syntax error: {message}");
+            problems.Add(e.Start, $"YAML syntax error: {UserValue.Cap(message)}");
             return null;
         }
         catch (InvalidOperationException)
         {
             // Some malformed inputs make YamlDotNet's scanner fail without a position: find where scanning stops.
-            problems.Add(LastReadableMark(path), "YAML syntax error: the file cannot be parsed from here (check brackets, quotes and indentation)");
+            problems.Add(LastReadableMark(text), "YAML syntax error: the file cannot be parsed from here (check brackets, quotes and indentation)");
             return null;
         }
         catch (ArgumentException e)
         {
             // YamlDotNet reports a repeated key as an ArgumentException from its dictionary.
-            problems.Add(Mark.Empty, $"a key is repeated in one mapping ({e.Message}); write each key once");
+            problems.Add(Mark.Empty, $"a key is repeated in one mapping ({UserValue.Cap(e.Message)}); write each key once");
             return null;
         }
     }
 
-    private static Mark LastReadableMark(string path)
+    private static Mark LastReadableMark(string text)
     {
         var last = Mark.Empty;
         try
         {
-            using var reader = File.OpenText(path);
-            var scanner = new Scanner(reader);
+            var scanner = new Scanner(new StringReader(text));
             while (scanner.MoveNext())
                 last = scanner.Current!.End;
         }
@@ -140,7 +140,7 @@ internal static class RecipeLoader
         {
             var folder = item is YamlScalarNode s && !string.IsNullOrEmpty(s.Value) ? Path.GetFullPath(s.Value, recipeFolder) : null;
             if (folder is null || !Directory.Exists(folder))
-                problems.Add(item, $"plugin folder not found: {folder ?? "(empty)"}; fix the path (relative to the recipe's folder)");
+                problems.Add(item, $"plugin folder not found: {(folder is null ? "(empty)" : UserValue.Quote(folder))}; fix the path (relative to the recipe's folder)");
             else
                 catalog.AddFolder(folder);
         }
@@ -182,9 +182,15 @@ internal static class RecipeLoader
         var text = Scalar(root, "seed", problems);
         if (text is null)
             return 0;
+        if (Child(root, "seed") is YamlScalarNode node && ScalarTyping.IsString(node))
+        {
+            problems.Add(node, ScalarTyping.Refusal("seed", node, "a non-negative integer"));
+            return 0;
+        }
+
         if (int.TryParse(text, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out var seed) && seed >= 0)
             return seed;
-        problems.Add(Child(root, "seed"), $"seed expects a non-negative integer (got '{text}')");
+        problems.Add(Child(root, "seed"), $"seed expects a non-negative integer (got {UserValue.Quote(text)})");
         return 0;
     }
 

@@ -26,7 +26,7 @@ internal sealed class RecipeProblems(string file)
     public void MarkOverride(YamlNode node, string argument)
     {
         foreach (var child in node.AllNodes)
-            overrides[child] = argument;
+            overrides[child] = UserValue.Cap(argument); // a --set value can be as long as any recipe value
     }
 
     /// <summary>Adds a problem at <paramref name="node"/> (or at the top of the file when null).</summary>
@@ -43,15 +43,18 @@ internal sealed class RecipeProblems(string file)
     }
 
     /// <summary>Adds a problem at a position in the file.</summary>
-    public void Add(Mark mark, string message)
+    public void Add(Mark mark, string message) => Add((int)mark.Line, (int)mark.Column, message);
+
+    /// <summary>Adds a problem at a 1-based line and column of the file.</summary>
+    public void Add(int line, int column, string message)
     {
-        var line = Math.Max(1, (int)mark.Line);
-        var column = Math.Max(1, (int)mark.Column);
+        line = Math.Max(1, line);
+        column = Math.Max(1, column);
         problems.Add((line, column, $"{File}:{line}:{column}: {message}"));
     }
 
     /// <summary>Adds a problem about a <c>--set</c> argument that could not be applied.</summary>
-    public void AddOverride(string argument, string message) => problems.Add((int.MaxValue, 0, $"--set {argument}: {message}"));
+    public void AddOverride(string argument, string message) => problems.Add((int.MaxValue, 0, $"--set {UserValue.Cap(argument)}: {message}"));
 
     /// <summary>Throws <see cref="RecipeException"/> when any problem was found.</summary>
     public void ThrowIfAny()

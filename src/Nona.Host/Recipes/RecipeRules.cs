@@ -19,7 +19,7 @@ internal static class RecipeRules
     {
         foreach (var group in specs.GroupBy(s => s.Label).Where(g => g.Count() > 1))
         {
-            problems.Add(RecipeLoader.Child(root, key), $"{key}: '{group.Key}' is used by {string.Join(" and ", group.Select(g => g.Key))}; give each a distinct 'label:'");
+            problems.Add(RecipeLoader.Child(root, key), $"{key}: {UserValue.Quote(group.Key)} is used by {string.Join(" and ", group.Select(g => g.Key))}; give each a distinct 'label:'");
         }
     }
 
@@ -27,7 +27,7 @@ internal static class RecipeRules
     private static void DeviceIsKnown(TrainingOptions training, YamlMappingNode root, RecipeProblems problems)
     {
         if (!Torch.DeviceSelector.IsValid(training.Device))
-            problems.Add(Section(root, "training", "device"), $"training.device must be auto, cpu, cuda or cuda:N (got '{training.Device}')");
+            problems.Add(Section(root, "training", "device"), $"training.device must be auto, cpu, cuda or cuda:N (got {UserValue.Quote(training.Device)})");
     }
 
     /// <summary>The test and validation shares must leave a training split.</summary>

@@ -43,7 +43,7 @@ internal static partial class SetOverrides
         }
         catch (YamlException e)
         {
-            problems.AddOverride(argument, $"the value is not valid YAML ({e.Message})");
+            problems.AddOverride(argument, $"the value is not valid YAML ({UserValue.Cap(e.Message)})");
             return null;
         }
     }
@@ -58,7 +58,7 @@ internal static partial class SetOverrides
             var match = SegmentPattern().Match(segments[s]);
             if (!match.Success)
             {
-                problems.AddOverride(argument, $"'{segments[s]}' is not a key; write keys like training.batch_size or heads[1].similarity");
+                problems.AddOverride(argument, $"{UserValue.Quote(segments[s])} is not a key; write keys like training.batch_size or heads[1].similarity");
                 return;
             }
 
@@ -68,7 +68,7 @@ internal static partial class SetOverrides
             walked = walked.Length == 0 ? key : $"{walked}.{key}";
             if (current is not YamlMappingNode mapping)
             {
-                problems.AddOverride(argument, $"'{walked}' cannot be set: its parent is not a mapping");
+                problems.AddOverride(argument, $"{UserValue.Quote(walked)} cannot be set: its parent is not a mapping");
                 return;
             }
 
@@ -83,7 +83,7 @@ internal static partial class SetOverrides
             {
                 if (indices.Count > 0)
                 {
-                    problems.AddOverride(argument, $"'{walked}' is not in the recipe, so it has no item {indices[0]}");
+                    problems.AddOverride(argument, $"{UserValue.Quote(walked)} is not in the recipe, so it has no item {indices[0]}");
                     return;
                 }
 
@@ -96,7 +96,7 @@ internal static partial class SetOverrides
                 if (child is not YamlSequenceNode sequence || indices[i] >= sequence.Children.Count)
                 {
                     var count = (child as YamlSequenceNode)?.Children.Count ?? 0;
-                    problems.AddOverride(argument, $"'{walked}' has {count} item(s), so index {indices[i]} does not exist (indices start at 0)");
+                    problems.AddOverride(argument, $"{UserValue.Quote(walked)} has {count} item(s), so index {indices[i]} does not exist (indices start at 0)");
                     return;
                 }
 

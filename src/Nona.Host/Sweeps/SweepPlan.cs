@@ -37,14 +37,14 @@ internal sealed record SweepPlan(SweepMode Mode, string? SelectMethod, IReadOnly
         }
 
         foreach (var key in sweep.Children.Keys.Cast<YamlScalarNode>().Where(k => !Keys.Contains(k.Value)))
-            problems.Add(key, $"unknown key 'sweep.{key.Value}'; known keys: {string.Join(", ", Keys)}.{NameSuggester.Hint(key.Value ?? "", Keys)}");
+            problems.Add(key, $"unknown key {UserValue.Quote($"sweep.{key.Value}")}; known keys: {string.Join(", ", Keys)}.{NameSuggester.Hint(key.Value ?? "", Keys)}");
 
         var mode = SweepMode.Serial;
         if (RecipeLoader.Child(sweep, "mode") is { } modeNode)
         {
             var text = (modeNode as YamlScalarNode)?.Value;
             if (!Enum.TryParse(text, ignoreCase: true, out mode) || !Enum.IsDefined(mode))
-                problems.Add(modeNode, $"sweep.mode must be grid or serial (got '{text}')");
+                problems.Add(modeNode, $"sweep.mode must be grid or serial (got {UserValue.Quote(text)})");
         }
 
         var select = (RecipeLoader.Child(sweep, "select_method") as YamlScalarNode)?.Value;

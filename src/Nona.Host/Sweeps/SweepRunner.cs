@@ -39,14 +39,14 @@ internal sealed class SweepRunner(string recipePath, IReadOnlyList<string> overr
                 }
                 catch (RecipeException e)
                 {
-                    problems.AddRange(e.Lines.Select(l => $"{recipePath}: sweep value {stage.Key}={value}: {l}"));
+                    problems.AddRange(e.Lines.Select(l => $"{recipePath}: sweep value {UserValue.Cap($"{stage.Key}={value}")}: {l}"));
                 }
             }
         }
 
         var methods = recipe.Heads.Select(h => h.Label).ToList();
         if (plan.SelectMethod is { } select && !methods.Contains(select))
-            problems.Add($"{recipePath}: sweep.select_method '{select}' is not one of the recipe's heads ({string.Join(", ", methods)})");
+            problems.Add($"{recipePath}: sweep.select_method {UserValue.Quote(select)} is not one of the recipe's heads ({string.Join(", ", methods)})");
         if (problems.Count > 0)
             throw new RecipeException(problems);
     }
