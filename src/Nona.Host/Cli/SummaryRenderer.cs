@@ -6,7 +6,7 @@ namespace Nona.Host.Cli;
 /// <summary>The summary table on the console.</summary>
 internal static class SummaryRenderer
 {
-    /// <summary>A Spectre table: datasets × methods, mean ± sd of test MSE × 10³, best per row in bold.</summary>
+    /// <summary>A Spectre table: datasets × methods, mean ± sd of test MSE × 10³, best per row in bold, a note under it when a split diverged.</summary>
     public static Table Table(SummaryTable summary, string title)
     {
         var table = new Table().Title($"{Markup.Escape(title)}: test MSE × 10³ (scaled), mean ± sd").AddColumn("dataset");
@@ -19,6 +19,8 @@ internal static class SummaryRenderer
             table.AddRow([Markup.Escape(dataset), .. cells]);
         }
 
+        if (summary.AnyDiverged)
+            table.Caption(Markup.Escape(SummaryTable.DivergedNote));
         return table;
     }
 }

@@ -7,11 +7,12 @@ namespace Nona.Host.Output;
 /// <summary>What run.json records besides the results: versions and the machine.</summary>
 internal static class RunInfo
 {
-    /// <summary>Indented, snake_case JSON.</summary>
+    /// <summary>Indented, snake_case JSON; a non-finite number (a diverged method's error) is written as null.</summary>
     public static readonly JsonSerializerOptions JsonOptions = new()
     {
         WriteIndented = true,
         PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        Converters = { new NonFiniteDoubleAsNullConverter(), new NonFiniteSingleAsNullConverter() },
     };
 
     /// <summary>Versions of the pieces that shape the numbers.</summary>

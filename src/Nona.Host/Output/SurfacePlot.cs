@@ -29,17 +29,41 @@ internal static class SurfacePlot
             Frame(data, $"{panels.Dataset}: data");
             for (var s = 0; s < panels.Surfaces.Count; s++)
             {
-                var (method, values) = panels.Surfaces[s];
+                var (method, raw) = panels.Surfaces[s];
+                var (values, diverged) = Finite(raw);
                 var plot = multiplot.GetPlot((row * columns) + 1 + s);
-                var heatmap = plot.Add.Heatmap(values);
-                heatmap.Colormap = colormap;
-                heatmap.Extent = new CoordinateRect(-1, 1, -1, 1);
-                heatmap.ManualRange = new ScottPlot.Range(0, 1); // scaled label units: panels share one colour scale
-                Frame(plot, method);
+
+                // ScottPlot's heatmap throws on a grid of NaN only (it takes the range from the data): that panel stays empty.
+                if (values.Cast<double>().Any(double.IsFinite))
+                {
+                    var heatmap = plot.Add.Heatmap(values);
+                    heatmap.Colormap = colormap;
+                    heatmap.Extent = new CoordinateRect(-1, 1, -1, 1);
+                    heatmap.ManualRange = new ScottPlot.Range(0, 1); // scaled label units: panels share one colour scale
+                }
+
+                Frame(plot, diverged ? $"{method} (diverged)" : method);
             }
         }
 
         AtomicFile.Write(path, temporary => multiplot.SavePng(temporary, columns * PanelSize, datasets.Count * PanelSize));
+    }
+
+    // A diverged model predicts NaN or ±∞: ScottPlot leaves NaN cells transparent, while ∞ would paint the scale's end.
+    private static (double[,] Values, bool Diverged) Finite(double[,] raw)
+    {
+        var values = (double[,])raw.Clone();
+        var diverged = false;
+        for (var r = 0; r < values.GetLength(0); r++)
+        {
+            for (var c = 0; c < values.GetLength(1); c++)
+            {
+                if (!double.IsFinite(values[r, c]))
+                    (values[r, c], diverged) = (double.NaN, true);
+            }
+        }
+
+        return (values, diverged);
     }
 
     private static void Frame(Plot plot, string title)

@@ -42,12 +42,15 @@ internal static class ReportBuilder
         var rows = new List<IReadOnlyList<string>>();
         foreach (var dataset in summary.Datasets)
         {
-            var best = summary.Best(dataset);
-            bold.Add((rows.Count, 1 + summary.Methods.ToList().IndexOf(best!)));
+            // No best where every method diverged on some split: bolding a mean over fewer splits would flatter it.
+            if (summary.Best(dataset) is { } best)
+                bold.Add((rows.Count, 1 + summary.Methods.ToList().IndexOf(best)));
             rows.Add([dataset, .. summary.Methods.Select(m => summary.Text(dataset, m))]);
         }
 
         document.Table(["dataset", .. summary.Methods], rows, bold);
+        if (summary.AnyDiverged)
+            document.Paragraph(SummaryTable.DivergedNote);
     }
 
     private static void Reductions(ReportDocument document, MethodComparison comparison)
@@ -56,8 +59,9 @@ internal static class ReportBuilder
         if (!comparison.Summary.Methods.Contains(MethodComparison.Baseline) || others.Count == 0)
             return;
         document.Heading(2, "MSE reduction against dense");
-        document.Paragraph("(dense − method) / dense of the mean test MSE, per dataset; positive = lower error than the dense head.");
-        var rows = comparison.Datasets.Select(d => (IReadOnlyList<string>)[d, .. others.Select(m => Percent(comparison.Reduction(d, m)))]).ToList();
+        document.Paragraph("(dense − method) / dense of the mean test MSE, per dataset; positive = lower error than the dense head."
+            + (comparison.Summary.AnyDiverged ? " Where either diverged on a split the reduction is not computed, and the median skips it." : ""));
+        var rows = comparison.Datasets.Select(d => (IReadOnlyList<string>)[d, .. others.Select(m => comparison.ReductionDiverged(d, m) ? "diverged" : Percent(comparison.Reduction(d, m)))]).ToList();
         rows.Add(["median", .. others.Select(m => Percent(comparison.MedianReduction(m)))]);
         document.Table(["dataset", .. others], rows);
     }
@@ -65,9 +69,10 @@ internal static class ReportBuilder
     private static void Significance(ReportDocument document, MethodComparison comparison)
     {
         document.Heading(2, "Friedman test and Nemenyi post-hoc");
+        LeftOut(document, comparison);
         if (comparison.Friedman is not { } friedman || comparison.NemenyiP is not { } p)
         {
-            document.Paragraph($"Needs at least 2 datasets and 3 methods that ran on all of them (here: {comparison.Datasets.Count} dataset(s), {comparison.Methods.Count} method(s)).");
+            document.Paragraph($"Needs at least 2 datasets and 3 methods that ran on all of them (here: {comparison.Blocks.Count} dataset(s), {comparison.Methods.Count} method(s)).");
             return;
         }
 
@@ -91,6 +96,15 @@ internal static class ReportBuilder
         document.Table(["", .. methods], rows, significant);
         document.Paragraph("Bold: p < 0.05. In the diagram, methods joined by a thick line are not significantly different.");
         document.Figure("Critical-difference diagram", "cd-diagram.png", CdDiagram.Render(methods, friedman.AverageRanks, comparison.CriticalDifference));
+    }
+
+    private static void LeftOut(ReportDocument document, MethodComparison comparison)
+    {
+        if (comparison.LeftOutMethods.Count == 0 && comparison.LeftOutBlocks.Count == 0)
+            return;
+        var parts = comparison.LeftOutMethods.Select(x => $"method {x.Method} ({x.Reason})")
+            .Concat(comparison.LeftOutBlocks.Select(x => $"dataset {x.Dataset} ({x.Reason})"));
+        document.Paragraph($"Complete blocks only: a dataset enters the test when every compared method has a finite mean over all its splits. Left out: {string.Join("; ", parts)}.");
     }
 
     private static string Percent(double value) =>

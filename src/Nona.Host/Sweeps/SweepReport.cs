@@ -43,6 +43,9 @@ internal static class SweepReport
         return document;
     }
 
+    // A diverged selecting method has a non-finite mean, which sweep.json holds as null (RunInfo.JsonOptions).
     private static string Milli(JsonElement result, string property) =>
-        (result.GetProperty(property).GetDouble() * 1e3).ToString("F2", CultureInfo.InvariantCulture);
+        result.TryGetProperty(property, out var value) && value.ValueKind == JsonValueKind.Number && double.IsFinite(value.GetDouble())
+            ? (value.GetDouble() * 1e3).ToString("F2", CultureInfo.InvariantCulture)
+            : "diverged";
 }
