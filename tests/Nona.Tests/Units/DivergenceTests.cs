@@ -24,6 +24,13 @@ public sealed class DivergenceTests
         Assert.False(Directory.Exists(Path.Combine(run, "models", "overflow", "split-0", "dense")), "a diverged model must not be saved");
         Assert.True(File.Exists(Path.Combine(run, "models", "overflow", "split-0", "nona", "weights.bin")));
         using var info = JsonDocument.Parse(File.ReadAllText(Path.Combine(run, "run.json")));
-        Assert.True(File.Exists(Path.Combine(run, "report.html")));
+        foreach (var readable in new[] { "summary.md", "report.html", "report.md" })
+        {
+            var text = File.ReadAllText(Path.Combine(run, readable));
+            Assert.DoesNotContain("NaN", text, StringComparison.Ordinal);
+            Assert.Contains("diverged", text, StringComparison.Ordinal);
+        }
+
+        Assert.DoesNotContain("NaN", output[output.IndexOf("diverge: test MSE", StringComparison.Ordinal)..], StringComparison.Ordinal); // the console table
     }
 }
