@@ -59,10 +59,10 @@ internal sealed class RunOutput(string folder, Recipe recipe)
     public void AddSurfaces(SurfacePanels panels) => surfaces.Add(panels);
 
     /// <summary>Saves a trained model under models/.</summary>
-    public void SaveModel(string dataset, int split, string method, RegressionModel model, NeighbourBank? bank, LabelScaler scaler, TrainingOutcome outcome)
+    public void SaveModel(SavedModelInfo info, RegressionModel model, NeighbourBank? bank, LabelScaler scaler, TrainingOutcome outcome)
     {
-        var path = Path.Combine(Folder, "models", Safe(dataset), $"split-{split}", Safe(method));
-        ModelStore.Save(path, model, bank, scaler, outcome, method, resolvedRecipe);
+        var path = Path.Combine(Folder, "models", Safe(info.Dataset), $"split-{info.Split}", Safe(info.Method));
+        ModelStore.Save(path, model, bank, scaler, outcome, info, resolvedRecipe, recipe.Training.Dtype.ToString().ToLowerInvariant());
     }
 
     /// <summary>

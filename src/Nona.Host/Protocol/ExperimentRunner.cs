@@ -176,7 +176,7 @@ internal sealed class ExperimentRunner(Recipe recipe, PluginBuilder builder, IRu
         var row = s.Row(method, valPredictions, Inference.Predict(model, zTest, bank));
         rows.Add(new UnitRow(row, clock.Elapsed.TotalSeconds, null, s.Surfaces ? Grid(model, bank) : null));
         if (recipe.Evaluation.SaveModels)
-            output.SaveModel(s.Name, s.Index, method, model, bank, s.Scaler, outcome);
+            output.SaveModel(new SavedModelInfo(s.Name, s.Index, method, precomputed ? inputs.VectorDim : s.Data.Inputs.VectorDim, precomputed, bank is null ? null : neighbourRows), model, bank, s.Scaler, outcome);
         var saveEmbeddings = recipe.Evaluation.Embeddings == EmbeddingOutput.Save || (recipe.Evaluation.Embeddings == EmbeddingOutput.FirstSplit && s.Index == 0);
         if (saveEmbeddings || recipe.Evaluation.TwoStage)
         {

@@ -1,0 +1,126 @@
+using System.Text.Json;
+using Nona.Abstractions;
+using Nona.Host.Data;
+using Nona.Host.Discovery;
+using Nona.Host.Output;
+using Nona.Host.Protocol;
+using Nona.Host.Recipes;
+using Nona.Host.Torch;
+using static TorchSharp.torch;
+
+namespace Nona.Host.Models;
+
+/// <summary>
+/// A model a run saved (<see cref="ModelStore"/>), loaded back: rebuilt from its resolved recipe with the same
+/// plugins, its trained weights and NONA's neighbour bank read in, and — for a frozen backbone — the backbone
+/// rebuilt from the recipe (its pretrained weights are named there, not copied). Predicts the same numbers the run
+/// computed for the same inputs.
+/// </summary>
+internal sealed class SavedModel : IDisposable
+{
+    private readonly RegressionModel model;
+    private readonly NeighbourBank? bank;
+    private readonly FeatureExtractor? frozenBackbone;
+    private readonly Placement placement;
+    private readonly string cacheFolder;
+
+    private SavedModel(RegressionModel model, NeighbourBank? bank, FeatureExtractor? frozenBackbone, Placement placement, string cacheFolder, SavedModelInfo info, LabelScaler scaler)
+    {
+        this.model = model;
+        this.bank = bank;
+        this.frozenBackbone = frozenBackbone;
+        this.placement = placement;
+        this.cacheFolder = cacheFolder;
+        Info = info;
+        Scaler = scaler;
+    }
+
+    /// <summary>Dataset, split, method and the bank's rows.</summary>
+    public SavedModelInfo Info { get; }
+
+    /// <summary>The label scaler of the model's training split.</summary>
+    public LabelScaler Scaler { get; }
+
+    /// <summary>Loads the model folder <paramref name="folder"/> (<c>models/&lt;dataset&gt;/split-&lt;k&gt;/&lt;method&gt;</c>) on the CPU.</summary>
+    public static SavedModel Load(string folder, PluginCatalog catalog)
+    {
+        var description = Path.Combine(folder, "model.json");
+        if (!File.Exists(description))
+            throw new NonaException($"{folder}: no model.json; give a folder models/<dataset>/split-<k>/<method> of a run");
+        using var json = JsonDocument.Parse(File.ReadAllText(description));
+        var root = json.RootElement;
+        if (!root.TryGetProperty("format", out var format) || format.GetInt32() != 1)
+            throw new NonaException($"{description}: a model saved before loadable models (no format 1); rerun the run to save a loadable one");
+        var info = new SavedModelInfo(
+            root.GetProperty("dataset").GetString()!,
+            root.GetProperty("split").GetInt32(),
+            root.GetProperty("method").GetString()!,
+            root.GetProperty("input_dim").GetInt64(),
+            root.GetProperty("frozen_backbone").GetBoolean(),
+            root.GetProperty("bank_rows").ValueKind == JsonValueKind.Array ? [.. root.GetProperty("bank_rows").EnumerateArray().Select(e => e.GetInt32())] : null);
+        var scaler = new LabelScaler(root.GetProperty("label_scaler").GetProperty("min").GetDouble(), root.GetProperty("label_scaler").GetProperty("max").GetDouble());
+        var dtype = root.GetProperty("dtype").GetString() == "float64" ? ScalarType.Float64 : ScalarType.Float32;
+
+        var recipe = RecipeLoader.Load(Path.Combine(folder, ModelStore.RecipeFile), [], catalog);
+        var headSpec = recipe.Heads.FirstOrDefault(h => h.Label == info.Method)
+            ?? throw new NonaException($"{description}: its recipe has no head labelled '{info.Method}'");
+        var builder = new PluginBuilder(catalog, recipe, new CsvTableReader());
+        var placement = new Placement(CPU, dtype);
+        manual_seed(0); // initial values are overwritten by the saved weights; seeded so loading is reproducible anyway
+        FeatureExtractor backbone = info.FrozenBackbone
+            ? new PrecomputedBackbone(info.InputDim)
+            : builder.Create<FeatureExtractor>(recipe.Backbone, builder.Context(recipe.Backbone.Key, info.InputDim, dtype));
+        var projector = builder.Create<Projector>(recipe.Projector, builder.Context(recipe.Projector.Key, backbone.OutputDim, dtype));
+        var head = builder.Create<RegressionHead>(headSpec, builder.Context(headSpec.Key, projector.OutputDim, dtype));
+        var model = placement.Place(new RegressionModel(backbone, projector, head));
+        model.load(Path.Combine(folder, "weights.bin"));
+        model.eval();
+
+        NeighbourBank? bank = null;
+        if (root.GetProperty("neighbours") is { ValueKind: JsonValueKind.Object } neighbours)
+        {
+            var count = neighbours.GetProperty("count").GetInt64();
+            var width = neighbours.GetProperty("embedding_dim").GetInt64();
+            using var embeddings = zeros(count, width, dtype);
+            using var labels = zeros(count, dtype);
+            using var bundle = new ModelStore.TensorBundle(embeddings, labels);
+            bundle.load(Path.Combine(folder, "neighbours.bin"));
+            var state = bundle.state_dict();
+            bank = new NeighbourBank(state["embeddings"].to(dtype, placement.Device, copy: true), state["labels"].to(dtype, placement.Device, copy: true));
+        }
+
+        FeatureExtractor? frozen = null;
+        if (info.FrozenBackbone)
+        {
+            manual_seed(recipe.Seed);
+            frozen = placement.Place(builder.Create<FeatureExtractor>(recipe.Backbone, builder.Context(recipe.Backbone.Key, 0, dtype)));
+        }
+
+        return new SavedModel(model, bank, frozen, placement, recipe.CacheFolder, info, scaler);
+    }
+
+    /// <summary>Predictions in scaled label units for <paramref name="rows"/> of <paramref name="inputs"/> (the dataset's own inputs, or new ones of the same modality).</summary>
+    public double[] PredictScaled(InputSource inputs, int[] rows)
+    {
+        var source = inputs;
+        if (frozenBackbone is not null)
+        {
+            var prepared = frozenBackbone.Prepare(inputs, _ => { });
+            source = new VectorInputs(FrozenFeatures.Compute(frozenBackbone, prepared, placement, cacheFolder, _ => { }));
+        }
+
+        using var z = Inference.Embeddings(model, source, rows, placement);
+        return Inference.Predict(model, z, bank);
+    }
+
+    /// <summary>Predictions in the label's own units.</summary>
+    public double[] Predict(InputSource inputs, int[] rows) => [.. PredictScaled(inputs, rows).Select(Scaler.Unscale)];
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        model.Dispose();
+        bank?.Dispose();
+        frozenBackbone?.Dispose();
+    }
+}
