@@ -47,6 +47,12 @@ public abstract class InputSource
     public virtual double[][]? AsVectors() => null;
 
     /// <summary>
+    /// True when a sample whose body fails to decode mid-run (<see cref="SampleDecodeException"/>) may be dropped for
+    /// the rest of the run (the dataset's <c>on_bad_*: skip</c>); false stops the run naming the file.
+    /// </summary>
+    public bool SkipsBadSamples { get; init; }
+
+    /// <summary>
     /// Each sample's length when batches are padded to their longest sample (token counts), or null. With lengths,
     /// training batches group samples of similar length, so padding does not dominate the compute.
     /// </summary>

@@ -28,3 +28,22 @@ public class DataFormatException : NonaException
     {
     }
 }
+
+/// <summary>
+/// A sample whose file passed the load-time check but whose body fails to decode when a batch is built (a
+/// truncated JPEG, a damaged Opus stream). Thrown by <see cref="SampleInputSource"/> around its
+/// <c>LoadSample</c>'s <see cref="DataFormatException"/>, with the sample's index, so the host can drop it under
+/// <c>on_bad_*: skip</c> (<see cref="InputSource.SkipsBadSamples"/>) or stop with the file's name under <c>fail</c>.
+/// </summary>
+public sealed class SampleDecodeException : DataFormatException
+{
+    /// <summary>Creates the error for sample <paramref name="index"/>.</summary>
+    public SampleDecodeException(int index, DataFormatException inner)
+        : base(inner?.Message ?? throw new ArgumentNullException(nameof(inner)))
+    {
+        Index = index;
+    }
+
+    /// <summary>The sample's index in its source.</summary>
+    public int Index { get; }
+}

@@ -38,7 +38,14 @@ public abstract class SampleInputSource : InputSource
                 var index = (int)indices[i];
                 // A fixed mix (HashCode.Combine is randomised per process): the same seed, pass and sample give the same crop.
                 var random = pass is { } p ? new Random(unchecked((AugmentationSeed * 1_000_003) + (p * 7_919) + index)) : null;
-                (samples[i], lengths[i]) = LoadSample(index, random);
+                try
+                {
+                    (samples[i], lengths[i]) = LoadSample(index, random);
+                }
+                catch (DataFormatException e) when (e is not SampleDecodeException)
+                {
+                    throw new SampleDecodeException(index, e);
+                }
             });
             using var stacked = stack(samples);
             var values = stacked.to(dtype, device);

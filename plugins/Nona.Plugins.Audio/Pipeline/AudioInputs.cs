@@ -23,6 +23,7 @@ public sealed class AudioInputs : FileSampleSource
         : base(paths, $"{PipelineVersion};{(options ?? throw new ArgumentNullException(nameof(options))).EvaluationKey()}")
     {
         this.options = options.Snapshot();
+        SkipsBadSamples = options.OnBadAudio == BadRowPolicy.Skip; // a body that fails mid-run is dropped like a bad header at load
     }
 
     /// <inheritdoc />

@@ -27,6 +27,7 @@ public sealed class ImageInputs : FileSampleSource
         : base(paths, $"{PipelineVersion};{(options ?? throw new ArgumentNullException(nameof(options))).EvaluationKey()}")
     {
         this.options = options.Snapshot();
+        SkipsBadSamples = options.OnBadImage == BadRowPolicy.Skip; // a body that fails mid-run is dropped like a bad header at load
     }
 
     /// <inheritdoc />

@@ -82,6 +82,11 @@ internal static class RunCommand
         {
             throw new RunStoppedException(RunFolder.Display(folder), e);
         }
+        catch (Abstractions.SampleDecodeException e) when (RunManifest.Read(folder) is not null)
+        {
+            // Mid-run, the finished units are kept: once the file is fixed the run continues where it stopped.
+            throw new Abstractions.DataFormatException($"{e.Message}; once it is fixed, continue with: nona run --resume {RunFolder.Display(folder)}");
+        }
     }
 
     /// <summary>

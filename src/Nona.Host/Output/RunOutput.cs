@@ -38,6 +38,9 @@ internal sealed class RunOutput(string folder, Recipe recipe)
             fits.Add(new { dataset = row.Dataset, method = row.Method, split = row.Split, fitted });
     }
 
+    /// <summary>Forgets the rows from index <paramref name="first"/> on (a dataset whose units restart).</summary>
+    public void RemoveRowsFrom(int first) => rows.RemoveRange(first, rows.Count - first);
+
     /// <summary>Records a dataset's wall time.</summary>
     public void DatasetTime(string dataset, TimeSpan elapsed) => datasetSeconds[dataset] = elapsed.TotalSeconds;
 

@@ -44,14 +44,49 @@ internal sealed class ExperimentRunner(Recipe recipe, PluginBuilder builder, IRu
         if (recipe.Training.Threads > 0)
             torch.set_num_threads(recipe.Training.Threads);
         output.Device = placement.Device.ToString();
+        var dropped = new DroppedSamples(output.Folder);
         foreach (var (name, data) in datasets)
         {
             var clock = Stopwatch.StartNew();
             foreach (var note in data.Notes)
                 observer.Note(note);
-            RunDataset(name, data, cancellationToken);
+            while (true)
+            {
+                var firstRow = output.Rows.Count;
+                try
+                {
+                    RunDataset(name, Without(data, dropped.Rows(name)), cancellationToken);
+                    break;
+                }
+                catch (SampleDecodeException e) when (data.Inputs.SkipsBadSamples)
+                {
+                    // A body that fails to decode is found by the first unit that reads it; the dataset's units
+                    // restart without the row, so every method of every split sees the same rows.
+                    dropped.Add(name, e.Index, e.Message);
+                    observer.Note($"dataset '{name}': {e.Message} — dropped row {e.Index} for the rest of the run (on_bad_*: skip); its units restarted without it");
+                    output.RemoveRowsFrom(firstRow);
+                    units.Forget(name);
+                }
+            }
+
             output.DatasetTime(name, clock.Elapsed);
         }
+    }
+
+    /// <summary>The dataset without the rows <paramref name="dropped"/> (source indices).</summary>
+    private static DatasetData Without(DatasetData data, IReadOnlySet<int> dropped)
+    {
+        if (dropped.Count == 0)
+            return data;
+        int[] kept = [.. Enumerable.Range(0, data.Labels.Length).Where(i => !dropped.Contains(i))];
+        return new DatasetData
+        {
+            Name = data.Name,
+            Inputs = new SubsetInputs(data.Inputs, kept),
+            Labels = [.. kept.Select(i => data.Labels[i])],
+            Groups = data.Groups is { } groups ? [.. kept.Select(i => groups[i])] : null,
+            Notes = data.Notes,
+        };
     }
 
     private void RunDataset(string name, DatasetData data, CancellationToken cancellationToken)

@@ -33,6 +33,14 @@ internal sealed class UnitRunner(string runFolder, Action<string> status, Action
             File.Delete(lockFile);
     }
 
+    /// <summary>Removes every unit of <paramref name="dataset"/> (done or not): its rows are about to change.</summary>
+    public void Forget(string dataset)
+    {
+        var folder = Path.Combine(runFolder, "units", FolderNames.Safe(dataset));
+        if (Directory.Exists(folder))
+            Directory.Delete(folder, recursive: true);
+    }
+
     /// <summary>The finished unit's record, or null.</summary>
     public UnitRecord? Done(UnitKey key)
     {
