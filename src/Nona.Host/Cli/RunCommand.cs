@@ -111,6 +111,7 @@ internal static class RunCommand
         var title = $"Report: {recipe.Name}";
         var report = ReportBuilder.Build(title, output.Rows, [folder]);
         EmbeddingMaps.AddTo(report, [folder], null, summary.Datasets);
+        LearningCurves.AddTo(report, folder);
         ReportBuilder.Write(report, folder, title);
         foreach (var note in observer.Notes)
             console.MarkupLineInterpolated($"[yellow]note:[/] {note}");

@@ -18,6 +18,7 @@ internal sealed class RunOutput(string folder, Recipe recipe)
     private readonly List<object> fits = [];
     private readonly DateTimeOffset started = DateTimeOffset.Now;
     private readonly string resolvedRecipe = recipe.ResolvedText();
+    private readonly TensorBoardLog tensorBoard = new(Path.Combine(folder, "tensorboard"));
 
     /// <summary>The run folder.</summary>
     public string Folder { get; } = folder;
@@ -55,8 +56,12 @@ internal sealed class RunOutput(string folder, Recipe recipe)
         });
     }
 
-    /// <summary>Appends one epoch of one training run to <c>log.csv</c> (see <see cref="RunLog"/>).</summary>
-    public void LogEpoch(string dataset, int split, string method, EpochReport report) => RunLog.Append(Folder, dataset, split, method, report);
+    /// <summary>Appends one epoch of one training run to <c>log.csv</c> (<see cref="RunLog"/>) and the TensorBoard events (<see cref="TensorBoardLog"/>).</summary>
+    public void LogEpoch(string dataset, int split, string method, EpochReport report)
+    {
+        RunLog.Append(Folder, dataset, split, method, report);
+        tensorBoard.Add(dataset, split, method, report);
+    }
 
     /// <summary>Keeps a dataset's surfaces for surfaces.png.</summary>
     public void AddSurfaces(SurfacePanels panels) => surfaces.Add(panels);
