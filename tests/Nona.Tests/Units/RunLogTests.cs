@@ -27,8 +27,8 @@ public sealed class RunLogTests
         Assert.True(lines.Count(l => l[1] == "nona") >= 2);
 
         var curves = File.ReadAllBytes(Path.Combine(run, "learning-curves-spiral.png"));
-        Assert.Equal([0x89, 0x50, 0x4E, 0x47], curves[..4]); // a PNG, linked from the report
-        Assert.Contains("learning-curves-spiral.png", File.ReadAllText(Path.Combine(run, "report.html")), StringComparison.Ordinal);
+        Assert.Equal([0x89, 0x50, 0x4E, 0x47], curves[..4]); // a PNG, in the report
+        Assert.Contains("Learning curves: spiral", File.ReadAllText(Path.Combine(run, "report.html")), StringComparison.Ordinal);
 
         var events = Directory.GetFiles(Path.Combine(run, "tensorboard"), "events.out.tfevents.*");
         var file = Assert.Single(events);
