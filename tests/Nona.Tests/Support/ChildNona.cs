@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.InteropServices;
 
 namespace Nona.Tests.Support;
 
@@ -42,9 +43,15 @@ public sealed class ChildNona : IDisposable
     /// <summary>Sends a signal (<c>INT</c>, <c>TERM</c>, <c>KILL</c>) to the child.</summary>
     public void Signal(string name)
     {
-        using var kill = Process.Start("kill", ["-" + name, process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
-        kill.WaitForExit();
+        // libc's kill(2), not the kill program: a minimal machine may lack procps.
+        var number = name switch { "INT" => 2, "KILL" => 9, "TERM" => 15, _ => throw new ArgumentException($"unknown signal {name}", nameof(name)) };
+        if (Kill(process.Id, number) != 0)
+            throw new InvalidOperationException($"kill({process.Id}, SIG{name}) failed: errno {Marshal.GetLastPInvokeError()}");
     }
+
+    [DllImport("libc", EntryPoint = "kill", SetLastError = true)]
+    [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
+    private static extern int Kill(int pid, int signal);
 
     /// <summary>Waits for the child to end (at most 3 minutes); returns its exit code and what it printed.</summary>
     public (int Code, string Output, string Errors) WaitForExit()
