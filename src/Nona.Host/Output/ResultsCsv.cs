@@ -23,7 +23,7 @@ internal static class ResultsCsv
         return text.ToString();
     }
 
-    // Names are user-chosen labels; RFC 4180 quoting keeps a comma in one from breaking the columns.
-    private static string Quote(string value) =>
+    /// <summary>Names are user-chosen labels; RFC 4180 quoting keeps a comma in one from breaking the columns.</summary>
+    public static string Quote(string value) =>
         value.IndexOfAny([',', '"', '\n', '\r']) < 0 ? value : $"\"{value.Replace("\"", "\"\"", StringComparison.Ordinal)}\"";
 }

@@ -26,13 +26,10 @@ internal static class RunLog
         var line = new StringBuilder();
         if (!File.Exists(path))
             line.Append(Header).Append('\n');
-        line.Append(CultureInfo.InvariantCulture, $"{Csv(dataset)},{Csv(method)},{split},{report.Epoch},{report.TrainLoss:R},{report.ValMse:R},{report.Lr:R},{report.Seconds:F3},{report.SamplesPerSecond:F1},{Environment.ProcessId}\n");
+        line.Append(CultureInfo.InvariantCulture, $"{ResultsCsv.Quote(dataset)},{ResultsCsv.Quote(method)},{split},{report.Epoch},{report.TrainLoss:R},{report.ValMse:R},{report.Lr:R},{report.Seconds:F3},{report.SamplesPerSecond:F1},{Environment.ProcessId}\n");
         using var stream = new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.ReadWrite);
         var bytes = Encoding.UTF8.GetBytes(line.ToString());
         stream.Write(bytes);
         stream.Flush(flushToDisk: false);
     }
-
-    private static string Csv(string value) =>
-        value.IndexOfAny([',', '"', '\n', '\r']) < 0 ? value : $"\"{value.Replace("\"", "\"\"", StringComparison.Ordinal)}\"";
 }

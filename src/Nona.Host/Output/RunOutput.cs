@@ -69,7 +69,7 @@ internal sealed class RunOutput(string folder, Recipe recipe)
     /// <summary>Saves a trained model under models/.</summary>
     public void SaveModel(SavedModelInfo info, RegressionModel model, NeighbourBank? bank, LabelScaler scaler, TrainingOutcome outcome)
     {
-        var path = Path.Combine(Folder, "models", Safe(info.Dataset), $"split-{info.Split}", Safe(info.Method));
+        var path = Path.Combine(Folder, "models", FolderNames.Safe(info.Dataset), $"split-{info.Split}", FolderNames.Safe(info.Method));
         ModelStore.Save(path, model, bank, scaler, outcome, info, resolvedRecipe, recipe.Training.Dtype.ToString().ToLowerInvariant());
     }
 
@@ -97,7 +97,7 @@ internal sealed class RunOutput(string folder, Recipe recipe)
             }
         }
 
-        AtomicFile.WriteText(Path.Combine(Folder, "embeddings", Safe(dataset), $"split-{split}", Safe(method) + ".csv"), text.ToString());
+        AtomicFile.WriteText(Path.Combine(Folder, "embeddings", FolderNames.Safe(dataset), $"split-{split}", FolderNames.Safe(method) + ".csv"), text.ToString());
     }
 
     /// <summary>Writes summary.md, run.json and surfaces.png; returns the summary.</summary>
@@ -129,6 +129,4 @@ internal sealed class RunOutput(string folder, Recipe recipe)
         AtomicFile.WriteText(Path.Combine(Folder, "run.json"), JsonSerializer.Serialize(info, RunInfo.JsonOptions));
         return summary;
     }
-
-    private static string Safe(string name) => FolderNames.Safe(name);
 }

@@ -11,6 +11,7 @@ internal sealed class SubsetInputs : InputSource
 {
     private readonly InputSource source;
     private readonly int[] kept;
+    private readonly IReadOnlyList<int>? lengths;
 
     /// <summary>The rows <paramref name="kept"/> of <paramref name="source"/>, in that order.</summary>
     public SubsetInputs(InputSource source, int[] kept)
@@ -18,6 +19,7 @@ internal sealed class SubsetInputs : InputSource
         this.source = source;
         this.kept = kept;
         SkipsBadSamples = source.SkipsBadSamples;
+        lengths = source.Lengths is { } all ? [.. kept.Select(i => all[i])] : null; // read once per epoch by the batch plan
     }
 
     /// <inheritdoc />
@@ -30,7 +32,7 @@ internal sealed class SubsetInputs : InputSource
     public override long VectorDim => source.VectorDim;
 
     /// <inheritdoc />
-    public override IReadOnlyList<int>? Lengths => source.Lengths is { } lengths ? [.. kept.Select(i => lengths[i])] : null;
+    public override IReadOnlyList<int>? Lengths => lengths;
 
     /// <inheritdoc />
     public override InputBatch Batch(long[] indices, ScalarType dtype, Device device) => source.Batch(Map(indices), dtype, device);

@@ -65,18 +65,18 @@ internal sealed class UnitRunner(string runFolder, Action<string> status, Action
     {
         var folder = Folder(key);
         string? waitingFor = null;
-        if (!started && Done(key) is null)
-        {
-            started = true;
-            beforeFirstUnit?.Invoke();
-        }
-
         while (true)
         {
             if (Done(key) is { } done)
             {
                 Tidy(folder);
                 return done;
+            }
+
+            if (!started)
+            {
+                started = true;
+                beforeFirstUnit?.Invoke();
             }
 
             using var unitLock = UnitLock.TryTake(folder, out var holder);
