@@ -116,7 +116,8 @@ public sealed class VectorInputs : InputSource
                 var flat = new double[rows.Length * width];
                 for (var i = 0; i < rows.Length; i++)
                     Array.Copy(rows[i], 0, flat, i * width, width);
-                all = torch.tensor(flat, [rows.Length, width], ScalarType.Float64);
+                // Detached: built on first use, which may fall inside a caller's dispose scope that would free it.
+                all = torch.tensor(flat, [rows.Length, width], ScalarType.Float64).DetachFromDisposeScope();
             }
 
             return all;
