@@ -1,4 +1,5 @@
 using System.ComponentModel;
+using System.ComponentModel.DataAnnotations;
 using Nona.Abstractions;
 using Nona.Abstractions.Torch;
 using TorchSharp;
@@ -18,6 +19,11 @@ public sealed class NonaHeadOptions
     [Description("SoftStep mask: none, s1 or s2, with its options (params, normalize)")]
     [PluginKind(PluginKind.SoftStep)]
     public PluginReference Softstep { get; set; } = new("s2");
+
+    /// <summary>Memory for the bank chunks at evaluation, in MiB.</summary>
+    [Description("memory for evaluation's (queries × bank chunk) temporaries, MiB: larger banks are read in more chunks, with the same result")]
+    [Range(1, 1 << 20)]
+    public int EvalMemoryMb { get; set; } = 256;
 }
 
 /// <summary>Nearness of Neighbours Attention: a softmax over similarities to labelled neighbours.</summary>
@@ -28,13 +34,15 @@ public sealed class NonaHeadFactory : PluginFactory<NonaHeadOptions, RegressionH
     protected override RegressionHead Create(NonaHeadOptions options, PluginContext context)
     {
         var mask = context.Plugins.Create<SoftStepMask>(options.Softstep, context with { RecipeKey = context.RecipeKey + ".softstep" });
-        return new NonaHead(options.Similarity, mask);
+        return new NonaHead(options.Similarity, mask) { EvalMemoryBytes = options.EvalMemoryMb * (1L << 20) };
     }
 }
 
 /// <summary>
 /// ŷ = softmax_rows(S + ln mask(S̄)) · y_N with S = Sim(Z, Z_N) (docs/nona-spec: "NONA"). In training the batch is
-/// its own neighbour set and each point's self-similarity is −∞, so no point sees its own label.
+/// its own neighbour set and each point's self-similarity is −∞, so no point sees its own label. Without gradient
+/// (evaluation) the bank is read in chunks (<see cref="BankAttention"/>), so its size is bounded only by memory for the
+/// bank itself.
 /// </summary>
 public sealed class NonaHead : RegressionHead
 {
@@ -53,9 +61,24 @@ public sealed class NonaHead : RegressionHead
     /// <inheritdoc />
     public override bool UsesNeighbours => true;
 
+    /// <summary>The memory budget of evaluation's bank chunks, in bytes.</summary>
+    public long EvalMemoryBytes { get; init; } = 256L << 20;
+
+    /// <inheritdoc />
+    public override NeighbourAttention Attend(HeadInput input, int top) =>
+        BankAttention.Run(similarity, softstep, input, top, EvalMemoryBytes);
+
     /// <inheritdoc />
     public override Tensor forward(HeadInput input)
     {
+        if (!is_grad_enabled())
+        {
+            // Evaluation: chunked over the bank, the same numbers Attend explains.
+            using var attention = BankAttention.Run(similarity, softstep, input, 0, EvalMemoryBytes);
+            return attention.Predictions.clone();
+        }
+
+        // Training: the whole (B, N) matrix with the difference-form similarity, whose gradient is exact at 0.
         var neighbours = input.NeighbourEmbeddings ?? throw new InvalidOperationException("NONA needs neighbour embeddings");
         var labels = input.NeighbourLabels ?? throw new InvalidOperationException("NONA needs neighbour labels");
         using var scope = NewDisposeScope();

@@ -38,6 +38,28 @@ public static class Similarity
         return result.MoveToOuterDisposeScope();
     }
 
+    /// <summary>
+    /// Sim(Z, Z_N) for evaluation, without gradient and without a (B, N, d) tensor: l2 through
+    /// ‖z‖² + ‖z_n‖² − 2 z·z_n clamped at 0, l1 by <c>cdist</c>, dot and cos as in <see cref="Compute"/>. The l2
+    /// expansion loses digits to cancellation for near neighbours: in float32 its distances agree with
+    /// <see cref="Compute"/> to about 5e-3 at distance 0 and 1e-4 beyond 0.1 for embeddings of norm ≲ 5 (docs/nona-spec: "Evaluation over a large bank").
+    /// </summary>
+    public static Tensor ComputeForEvaluation(SimilarityKind kind, Tensor z, Tensor zn)
+    {
+        if (kind is SimilarityKind.Dot or SimilarityKind.Cos)
+            return Compute(kind, z, zn);
+        using var scope = NewDisposeScope();
+        var result = kind switch
+        {
+            SimilarityKind.L2 => -z.pow(Held(2L)).sum(1, keepdim: true)
+                .Plus(zn.pow(Held(2L)).sum(1).unsqueeze(0))
+                .add(z.matmul(zn.t()), Held(-2L))
+                .clamp_min(Held(0L)).sqrt(),
+            _ => -cdist(z, zn, p: 1.0),
+        };
+        return result.MoveToOuterDisposeScope();
+    }
+
     // Explicit differences rather than the |a|²+|b|²−2ab expansion: exact at zero distance (the diagonal in
     // training, duplicate points), where the expansion's cancellation error would give a wrong, noisy gradient.
     private static Tensor Differences(Tensor z, Tensor zn) => z.unsqueeze(1) - zn.unsqueeze(0); // (B, N, d)

@@ -51,6 +51,15 @@ public abstract class RegressionHead(string name) : nn.Module<HeadInput, Tensor>
     /// train+val) at evaluation — with ExcludeSelf true when the queries are themselves in the bank.
     /// </summary>
     public virtual bool UsesNeighbours => false;
+
+    /// <summary>
+    /// Where each prediction's weight went: for each query the <paramref name="top"/> neighbours with the largest
+    /// attention weights, and what the whole row's weights add up to — computed exactly as <c>forward</c> computes
+    /// the prediction, without gradient. Null for a head that does not attend to neighbours (the default).
+    /// <paramref name="input"/> is as for <c>forward</c> at evaluation (a bank, <c>ExcludeSelf</c> when the queries
+    /// are its first rows).
+    /// </summary>
+    public virtual NeighbourAttention? Attend(HeadInput input, int top) => null;
 }
 
 /// <summary>What a head sees.</summary>
@@ -67,14 +76,31 @@ public sealed record HeadInput(Tensor Embeddings, Tensor? NeighbourEmbeddings, T
 /// <summary>
 /// NONA's learned attention mask: returns ln(mask) for a similarity matrix, added to it before the softmax
 /// (see docs/nona-spec: <c>S ← S + ln(mask(S̄))</c>). Entries may be −∞ but never a whole row, and gradients
-/// must stay finite.
+/// must stay finite. A head that reads a large bank in chunks passes each chunk's similarities with the whole row's
+/// <see cref="SimilarityRowRange"/>, and the mask must then give the same values as on the whole row at once.
 /// </summary>
 public abstract class SoftStepMask(string name) : nn.Module<SoftStepInput, Tensor>(name)
 {
+    /// <summary>
+    /// False when the mask never reads the row min/max of S (e.g. no mask): a chunked head then skips its first
+    /// pass over the bank.
+    /// </summary>
+    public virtual bool UsesRowRange => true;
 }
 
 /// <summary>What a SoftStep mask sees.</summary>
 /// <param name="Similarity">S = Sim(Z, Z_N), (B, N), before any self-masking.</param>
 /// <param name="Embeddings">The query embeddings Z, (B, d), for pointwise parameters.</param>
 /// <param name="ExcludeSelf">As <see cref="HeadInput.ExcludeSelf"/>: the (B, N) diagonal is the point itself.</param>
-public sealed record SoftStepInput(Tensor Similarity, Tensor Embeddings, bool ExcludeSelf);
+/// <param name="RowRange">
+/// The min/max of S over each query's whole row when <paramref name="Similarity"/> holds only some of its columns
+/// (a chunk of a large bank); null when it holds the whole row, and the mask computes them itself.
+/// </param>
+public sealed record SoftStepInput(Tensor Similarity, Tensor Embeddings, bool ExcludeSelf, SimilarityRowRange? RowRange = null);
+
+/// <summary>Per-row statistics of S = Sim(Z, Z_N) over the whole bank, each (B, 1).</summary>
+/// <param name="Min">The row min over every neighbour.</param>
+/// <param name="Max">The row max over every neighbour.</param>
+/// <param name="OthersMin">The row min without the query's own entry (equal to <paramref name="Min"/> when the query is not in the bank).</param>
+/// <param name="OthersMax">The row max without the query's own entry.</param>
+public sealed record SimilarityRowRange(Tensor Min, Tensor Max, Tensor OthersMin, Tensor OthersMax);

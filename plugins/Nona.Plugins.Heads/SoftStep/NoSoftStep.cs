@@ -20,5 +20,8 @@ public sealed class NoSoftStepFactory : PluginFactory<NoSoftStepOptions, SoftSte
 public sealed class NoSoftStep() : SoftStepMask(nameof(NoSoftStep))
 {
     /// <inheritdoc />
+    public override bool UsesRowRange => false;
+
+    /// <inheritdoc />
     public override Tensor forward(SoftStepInput input) => zeros_like(input.Similarity);
 }

@@ -22,12 +22,9 @@ public sealed class S1SoftStep(long embeddingDim, SoftStepOptions options, Scala
     : SoftStepBase(nameof(S1SoftStep), embeddingDim, options, dtype)
 {
     /// <inheritdoc />
-    protected override Tensor LogMask(Tensor normalized, Tensor a0, Tensor b0, Tensor t, bool excludeSelf)
+    protected override Tensor LogMask(Tensor normalized, Tensor a0, Tensor b0, Tensor t, Tensor top)
     {
         var x = normalized;
-        var top = excludeSelf
-            ? x.masked_fill(Diagonal(x), Held(double.NegativeInfinity)).amax([1], keepdim: true)
-            : x.amax([1], keepdim: true);
         var a = minimum(a0, top) - Held(Epsilon);
         var b = a.Plus(b0 * One.Minus(a));
         var inside = (x > a).logical_and(x < b);

@@ -19,7 +19,7 @@ public sealed class S2SoftStep(long embeddingDim, SoftStepOptions options, Scala
     : SoftStepBase(nameof(S2SoftStep), embeddingDim, options, dtype)
 {
     /// <inheritdoc />
-    protected override Tensor LogMask(Tensor normalized, Tensor a0, Tensor b0, Tensor t, bool excludeSelf)
+    protected override Tensor LogMask(Tensor normalized, Tensor a0, Tensor b0, Tensor t, Tensor top)
     {
         var x = normalized;
         var below = x < b0;

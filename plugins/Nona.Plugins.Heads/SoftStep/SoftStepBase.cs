@@ -40,18 +40,36 @@ public abstract class SoftStepBase : SoftStepMask
     {
         using var scope = NewDisposeScope();
         var sim = input.Similarity;
-        var excludeDiagonal = input.ExcludeSelf && normalization == SoftStepNormalization.ExcludeSelf;
-        var normalized = NormalizeRows(sim, excludeDiagonal);
+        Tensor normalized, top;
+        if (input.RowRange is { } range)
+        {
+            // A chunk of a longer row: the whole row's min/max set S̄, exactly as on the whole row at once.
+            var (min, max) = normalization == SoftStepNormalization.ExcludeSelf ? (range.OthersMin, range.OthersMax) : (range.Min, range.Max);
+            normalized = Normalize(sim, min, max);
+            top = Normalize(range.OthersMax, min, max);
+        }
+        else
+        {
+            var excludeDiagonal = input.ExcludeSelf && normalization == SoftStepNormalization.ExcludeSelf;
+            normalized = NormalizeRows(sim, excludeDiagonal);
+            top = input.ExcludeSelf
+                ? normalized.masked_fill(Diagonal(normalized), Held(double.NegativeInfinity)).amax([1], keepdim: true)
+                : normalized.amax([1], keepdim: true);
+        }
+
         var raw = pointwise is not null ? pointwise.call(input.Embeddings) : global!.unsqueeze(0); // (B or 1, 3)
         var p = raw.sigmoid().clamp(Held(Epsilon), Held(1 - Epsilon));
         var a0 = p[.., 0..1];
         var b0 = p[.., 1..2];
         var t = p[.., 2..3]; // each (B or 1, 1), broadcast over the row
-        return LogMask(normalized, a0, b0, t, input.ExcludeSelf).MoveToOuterDisposeScope();
+        return LogMask(normalized, a0, b0, t, top).MoveToOuterDisposeScope();
     }
 
-    /// <summary>ln(mask(S̄)) for S̄ (B, N) and parameters of shape (B or 1, 1).</summary>
-    protected abstract Tensor LogMask(Tensor normalized, Tensor a0, Tensor b0, Tensor t, bool excludeSelf);
+    /// <summary>
+    /// ln(mask(S̄)) for S̄ (B, N) and parameters of shape (B or 1, 1); <paramref name="top"/> (B, 1) is the row
+    /// max of S̄ over the neighbours other than the query itself.
+    /// </summary>
+    protected abstract Tensor LogMask(Tensor normalized, Tensor a0, Tensor b0, Tensor t, Tensor top);
 
     /// <summary>A (B, N) boolean tensor that is true on the diagonal (the point itself in training).</summary>
     protected static Tensor Diagonal(Tensor like) => eye(like.shape[0], like.shape[1], ScalarType.Bool, like.device);
@@ -62,6 +80,7 @@ public abstract class SoftStepBase : SoftStepMask
     /// </summary>
     public static Tensor NormalizeRows(Tensor sim, bool excludeDiagonal)
     {
+        using var scope = NewDisposeScope();
         Tensor min, max;
         if (excludeDiagonal)
         {
@@ -75,9 +94,16 @@ public abstract class SoftStepBase : SoftStepMask
             max = sim.amax([1], keepdim: true);
         }
 
+        return Normalize(sim, min, max).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>(S − min) / (max − min) with the row's <paramref name="min"/> and <paramref name="max"/>, (B, 1); 1 where they are equal.</summary>
+    private static Tensor Normalize(Tensor sim, Tensor min, Tensor max)
+    {
+        using var scope = NewDisposeScope();
         var range = max - min;
         var flat = range <= Held(0L);
-        return where(flat, ones_like(sim), (sim - min) / where(flat, ones_like(range), range));
+        return where(flat, ones_like(sim), (sim - min) / where(flat, ones_like(range), range)).MoveToOuterDisposeScope();
     }
 
     /// <inheritdoc />
