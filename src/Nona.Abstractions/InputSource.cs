@@ -47,6 +47,12 @@ public abstract class InputSource
     public virtual double[][]? AsVectors() => null;
 
     /// <summary>
+    /// Sample <paramref name="index"/> rendered for a person (thumbnails, texts, audio excerpts on the pages of
+    /// <c>nona explain</c>), as it reaches the backbone at evaluation; null when the source cannot render it.
+    /// </summary>
+    public virtual SamplePreview? Preview(int index) => null;
+
+    /// <summary>
     /// True when a sample whose body fails to decode mid-run (<see cref="SampleDecodeException"/>) may be dropped for
     /// the rest of the run (the dataset's <c>on_bad_*: skip</c>); false stops the run naming the file.
     /// </summary>
@@ -126,4 +132,7 @@ public sealed class VectorInputs : InputSource
 
     /// <inheritdoc />
     public override double[][] AsVectors() => rows;
+
+    /// <inheritdoc />
+    public override SamplePreview Preview(int index) => new VectorPreview(rows[index]);
 }

@@ -26,6 +26,9 @@ public sealed class TextSource(IReadOnlyList<string> texts) : InputSource
         throw new InvalidOperationException("raw texts need a text backbone's Prepare (tokenisation) before batching");
 
     /// <inheritdoc />
+    public override SamplePreview Preview(int index) => new TextPreview(Texts[index]);
+
+    /// <inheritdoc />
     public override string? Fingerprint() =>
         Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(string.Join('\u0001', Texts))));
 }

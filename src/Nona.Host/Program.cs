@@ -58,6 +58,8 @@ internal static class NonaCli
             r.GetValue(runs) ?? [], r.GetValue(reportOut), new MapOptions(r.GetValue(mapDataset), r.GetValue(mapSplit), r.GetValue(mapProjection)), console)));
 
         var root = new RootCommand("nona: supervised fine-tuning with Nearness of Neighbours Attention (NONA) heads") { run, validate, list, report };
+        foreach (var command in PredictCommand.Commands(console, action => Guard(console, errors, action)))
+            root.Add(command);
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)
         {

@@ -30,6 +30,9 @@ public sealed class AudioInputs : FileSampleSource
     public override string Modality => "audio";
 
     /// <inheritdoc />
+    public override SamplePreview Preview(int index) => AudioPreviews.Of(this, index);
+
+    /// <inheritdoc />
     protected override LoadedSample LoadSample(int index, Random? augmentation)
     {
         var clip = AudioDecoder.DecodeClip(Paths[index], options);
@@ -59,6 +62,9 @@ public sealed class TensorAudioInputs : TensorSampleSource
 
     /// <inheritdoc />
     public override string Modality => "audio";
+
+    /// <inheritdoc />
+    public override SamplePreview Preview(int index) => AudioPreviews.Of(this, index);
 
     /// <inheritdoc />
     protected override LoadedSample LoadSample(int index, Random? augmentation)

@@ -60,6 +60,9 @@ public sealed class RecordingInputs : SampleInputSource
     public override string Modality => "audio";
 
     /// <inheritdoc />
+    public override SamplePreview Preview(int index) => AudioPreviews.Of(this, index);
+
+    /// <inheritdoc />
     public override long VectorDim => 0;
 
     /// <summary>SHA-256 over the settings, every sample's cut and every distinct file's bytes.</summary>

@@ -34,6 +34,9 @@ public sealed class ImageInputs : FileSampleSource
     public override string Modality => "image";
 
     /// <inheritdoc />
+    public override SamplePreview Preview(int index) => ImagePreviews.Of(this, index);
+
+    /// <inheritdoc />
     protected override LoadedSample LoadSample(int index, Random? augmentation) =>
         new(ImageDecoder.Decode(Paths[index], options, options.Augment ? augmentation : null));
 
@@ -63,6 +66,9 @@ public sealed class TensorImageInputs : TensorSampleSource
 
     /// <inheritdoc />
     public override string Modality => "image";
+
+    /// <inheritdoc />
+    public override SamplePreview Preview(int index) => ImagePreviews.Of(this, index);
 
     /// <inheritdoc />
     protected override LoadedSample LoadSample(int index, Random? augmentation)

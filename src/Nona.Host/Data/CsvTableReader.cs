@@ -8,7 +8,11 @@ namespace Nona.Host.Data;
 /// The table reader every dataset uses: streams a CSV/TSV file through <see cref="CsvRecordReader"/>, picks the
 /// requested columns by header name and applies the bad-row policy row by row.
 /// </summary>
-public sealed class CsvTableReader : ITableReader
+/// <param name="labelsOptional">
+/// True for <c>nona predict</c>: a table without the label column is read with NaN labels (new inputs need no
+/// labels); false (runs): a missing label column is an error.
+/// </param>
+public sealed class CsvTableReader(bool labelsOptional = false) : ITableReader
 {
     private const int MaxSkipReasons = 5;
     private const string FixHint = "; fix the file or set on_bad_row: skip";
@@ -38,7 +42,7 @@ public sealed class CsvTableReader : ITableReader
         var records = new CsvRecordReader(text, delimiter, file);
         try
         {
-            return ReadRecords(request, records, file, root, rootPrefix);
+            return ReadRecords(request, records, file, root, rootPrefix, labelsOptional);
         }
         catch (DecoderFallbackException)
         {
@@ -46,7 +50,7 @@ public sealed class CsvTableReader : ITableReader
         }
     }
 
-    private static TableData ReadRecords(TableRequest request, CsvRecordReader records, string file, string root, string rootPrefix)
+    private static TableData ReadRecords(TableRequest request, CsvRecordReader records, string file, string root, string rootPrefix, bool labelsOptional)
     {
         if (!records.TryReadRecord(out var headerRecord))
         {
@@ -55,7 +59,8 @@ public sealed class CsvTableReader : ITableReader
 
         var header = Array.ConvertAll(headerRecord.Fields, name => name.Trim());
         int[] numericIndex = [.. request.NumericColumns.Select(name => FindColumn(header, name, file))];
-        var labelIndex = request.LabelColumn is null ? -1 : FindColumn(header, request.LabelColumn, file);
+        var unlabelled = labelsOptional && request.LabelColumn is { } wanted && !header.Contains(wanted, StringComparer.Ordinal);
+        var labelIndex = request.LabelColumn is null || unlabelled ? -1 : FindColumn(header, request.LabelColumn, file);
         int[] pathIndex = [.. request.PathColumns.Select(name => FindColumn(header, name, file))];
         int[] textIndex = [.. request.TextColumns.Select(name => FindColumn(header, name, file))];
 
@@ -123,9 +128,9 @@ public sealed class CsvTableReader : ITableReader
             }
 
             numeric.Add(rowNumeric);
-            if (labelIndex >= 0)
+            if (labelIndex >= 0 || unlabelled)
             {
-                labels.Add(label);
+                labels.Add(unlabelled ? double.NaN : label);
             }
 
             paths.Add(rowPaths);

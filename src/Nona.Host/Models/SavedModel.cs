@@ -57,11 +57,13 @@ internal sealed class SavedModel : IDisposable
             root.GetProperty("method").GetString()!,
             root.GetProperty("input_dim").GetInt64(),
             root.GetProperty("frozen_backbone").GetBoolean(),
-            root.GetProperty("bank_rows").ValueKind == JsonValueKind.Array ? [.. root.GetProperty("bank_rows").EnumerateArray().Select(e => e.GetInt32())] : null);
+            Rows(root, "bank_rows"),
+            Rows(root, "test_rows"),
+            root.TryGetProperty("dataset_fingerprint", out var fingerprint) && fingerprint.ValueKind == JsonValueKind.String ? fingerprint.GetString() : null);
         var scaler = new LabelScaler(root.GetProperty("label_scaler").GetProperty("min").GetDouble(), root.GetProperty("label_scaler").GetProperty("max").GetDouble());
         var dtype = root.GetProperty("dtype").GetString() == "float64" ? ScalarType.Float64 : ScalarType.Float32;
 
-        var recipe = RecipeLoader.Load(Path.Combine(folder, ModelStore.RecipeFile), [], catalog);
+        var recipe = ModelRecipe.Load(folder, [], catalog);
         var headSpec = recipe.Heads.FirstOrDefault(h => h.Label == info.Method)
             ?? throw new NonaException($"{description}: its recipe has no head labelled '{info.Method}'");
         var builder = new PluginBuilder(catalog, recipe, new CsvTableReader());
@@ -99,8 +101,47 @@ internal sealed class SavedModel : IDisposable
         return new SavedModel(model, bank, frozen, placement, recipe.CacheFolder, info, scaler);
     }
 
+    /// <summary>The input modality the model reads (its backbone's).</summary>
+    public string Modality => frozenBackbone?.Modality ?? model.Modality;
+
+    /// <summary>The bank's labels in scaled units, in bank order (empty without a bank).</summary>
+    public double[] BankLabelsScaled() => bank is null ? [] : Placement.ToArray(bank.Labels);
+
+    /// <summary>True when the head predicts from the neighbour bank (NONA).</summary>
+    public bool UsesNeighbours => bank is not null;
+
     /// <summary>Predictions in scaled label units for <paramref name="rows"/> of <paramref name="inputs"/> (the dataset's own inputs, or new ones of the same modality).</summary>
     public double[] PredictScaled(InputSource inputs, int[] rows)
+    {
+        using var z = Embed(inputs, rows);
+        return Inference.Predict(model, z, bank);
+    }
+
+    /// <summary>
+    /// For each of <paramref name="rows"/>, in chunks: the head's prediction and its <paramref name="top"/>
+    /// neighbours by weight (bank positions; <see cref="SavedModelInfo.BankRows"/> names their dataset rows). Null
+    /// for a head without neighbours. The caller disposes each chunk.
+    /// </summary>
+    public IEnumerable<NeighbourAttention>? Attend(InputSource inputs, int[] rows, int top)
+    {
+        if (bank is null)
+            return null;
+        return Chunks();
+
+        IEnumerable<NeighbourAttention> Chunks()
+        {
+            using var z = Embed(inputs, rows);
+            using var noGrad = no_grad();
+            for (long start = 0; start < z.shape[0]; start += Inference.Chunk)
+            {
+                using var queries = z.narrow(0, start, Math.Min(Inference.Chunk, z.shape[0] - start));
+                yield return model.Attend(new HeadInput(queries, bank.Embeddings, bank.Labels, ExcludeSelf: false), top)
+                    ?? throw new InvalidOperationException($"head '{Info.Method}' uses neighbours but does not implement Attend");
+            }
+        }
+    }
+
+    private Tensor Embed(InputSource inputs, int[] rows)
     {
         var source = inputs;
         if (frozenBackbone is not null)
@@ -109,12 +150,14 @@ internal sealed class SavedModel : IDisposable
             source = new VectorInputs(FrozenFeatures.Compute(frozenBackbone, prepared, placement, cacheFolder, _ => { }));
         }
 
-        using var z = Inference.Embeddings(model, source, rows, placement);
-        return Inference.Predict(model, z, bank);
+        return Inference.Embeddings(model, source, rows, placement);
     }
 
     /// <summary>Predictions in the label's own units.</summary>
     public double[] Predict(InputSource inputs, int[] rows) => [.. PredictScaled(inputs, rows).Select(Scaler.Unscale)];
+
+    private static int[]? Rows(JsonElement root, string key) =>
+        root.TryGetProperty(key, out var rows) && rows.ValueKind == JsonValueKind.Array ? [.. rows.EnumerateArray().Select(e => e.GetInt32())] : null;
 
     /// <inheritdoc />
     public void Dispose()

@@ -12,7 +12,9 @@ namespace Nona.Host.Output;
 /// <param name="InputDim">The width the backbone (or, for a frozen one, the projector) was built for.</param>
 /// <param name="FrozenBackbone">True when the backbone was frozen: its pretrained weights are not copied (the recipe names them); the model's projector and head read its features.</param>
 /// <param name="BankRows">The dataset rows of NONA's neighbour bank, in bank order (null without a bank).</param>
-internal sealed record SavedModelInfo(string Dataset, int Split, string Method, long InputDim, bool FrozenBackbone, int[]? BankRows);
+/// <param name="TestRows">The dataset rows of the split's test part (null in models saved before they were recorded).</param>
+/// <param name="DatasetFingerprint">The dataset inputs' fingerprint (<see cref="Nona.Abstractions.InputSource.Fingerprint"/>) when the run saved the model, so an explanation can tell whether the rows it shows are still the ones trained on; null when the source cannot say.</param>
+internal sealed record SavedModelInfo(string Dataset, int Split, string Method, long InputDim, bool FrozenBackbone, int[]? BankRows, int[]? TestRows = null, string? DatasetFingerprint = null);
 
 /// <summary>
 /// Saves a trained model under <c>models/&lt;dataset&gt;/split-&lt;k&gt;/&lt;method&gt;/</c>: <c>weights.bin</c>
@@ -26,7 +28,7 @@ internal static class ModelStore
     public const string RecipeFile = "recipe.yaml";
 
     /// <summary>Saves one model.</summary>
-    public static void Save(string folder, RegressionModel model, NeighbourBank? bank, LabelScaler scaler, TrainingOutcome outcome, SavedModelInfo info, string resolvedRecipe, string dtype)
+    public static void Save(string folder, RegressionModel model, NeighbourBank? bank, LabelScaler scaler, TrainingOutcome outcome, SavedModelInfo info, string resolvedRecipe, string dtype, string dataRoot)
     {
         Directory.CreateDirectory(folder);
         AtomicFile.Write(Path.Combine(folder, "weights.bin"), temporary => model.save(temporary));
@@ -46,7 +48,10 @@ internal static class ModelStore
             input_dim = info.InputDim,
             frozen_backbone = info.FrozenBackbone,
             dtype,
+            data_root = dataRoot,
             bank_rows = info.BankRows,
+            test_rows = info.TestRows,
+            dataset_fingerprint = info.DatasetFingerprint,
             label_scaler = new { min = scaler.Min, max = scaler.Max },
             neighbours = bank is null ? null : new { count = bank.Labels.shape[0], embedding_dim = bank.Embeddings.shape[1] },
             training = new { epochs = outcome.Epochs, best_epoch = outcome.BestEpoch, best_val_mse_scaled = outcome.BestValMse },

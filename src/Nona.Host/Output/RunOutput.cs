@@ -70,7 +70,7 @@ internal sealed class RunOutput(string folder, Recipe recipe)
     public void SaveModel(SavedModelInfo info, RegressionModel model, NeighbourBank? bank, LabelScaler scaler, TrainingOutcome outcome)
     {
         var path = Path.Combine(Folder, "models", FolderNames.Safe(info.Dataset), $"split-{info.Split}", FolderNames.Safe(info.Method));
-        ModelStore.Save(path, model, bank, scaler, outcome, info, resolvedRecipe, recipe.Training.Dtype.ToString().ToLowerInvariant());
+        ModelStore.Save(path, model, bank, scaler, outcome, info, resolvedRecipe, recipe.Training.Dtype.ToString().ToLowerInvariant(), recipe.DataRoot);
     }
 
     /// <summary>

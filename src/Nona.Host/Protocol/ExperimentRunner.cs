@@ -74,7 +74,7 @@ internal sealed class ExperimentRunner(Recipe recipe, PluginBuilder builder, IRu
     }
 
     /// <summary>The dataset without the rows <paramref name="dropped"/> (source indices).</summary>
-    private static DatasetData Without(DatasetData data, IReadOnlySet<int> dropped)
+    internal static DatasetData Without(DatasetData data, IReadOnlySet<int> dropped)
     {
         if (dropped.Count == 0)
             return data;
@@ -100,6 +100,7 @@ internal sealed class ExperimentRunner(Recipe recipe, PluginBuilder builder, IRu
         // Features are computed only when a unit of this dataset still has to run: a resumed run whose units are
         // done reads them back without touching the backbone.
         var training = new Lazy<(InputSource Inputs, bool Precomputed)>(() => TrainingInputs(name, data));
+        var fingerprint = new Lazy<string?>(data.Inputs.Fingerprint); // once per dataset, only when a model is saved
         observer.DatasetStarted(name, data.Labels.Length, evaluation.Splits * recipe.Heads.Count);
         // The backbone is built (weights read, features computed) before this dataset's first unit starts, so a
         // missing weight file stops the run before any unit writes into the folder.
@@ -114,7 +115,7 @@ internal sealed class ExperimentRunner(Recipe recipe, PluginBuilder builder, IRu
                 throw new NonaException($"{recipe.Path}: dataset '{name}': split {k} has an empty train, validation or test part ({split.Train.Length}/{split.Val.Length}/{split.Test.Length} rows); it has too few groups for these fractions (or stratify_bins); use more data or fewer bins");
             var scaler = LabelScaler.Fit(data.Labels, split.Train);
             var scaled = data.Labels.Select(scaler.Scale).ToArray();
-            var context = new SplitContext(name, data, training, k, seed, split, scaler, scaled, k == 0 && surface is not null);
+            var context = new SplitContext(name, data, training, fingerprint, k, seed, split, scaler, scaled, k == 0 && surface is not null);
             foreach (var head in recipe.Heads)
                 Collect(units.Run(new UnitKey(name, k, head.Label), checkpoint => RunHead(head, context, checkpoint, cancellationToken), cancellationToken), surface);
             Collect(units.Run(new UnitKey(name, k, UnitKey.Baselines), _ => RunBaselines(context), cancellationToken), surface);
@@ -211,7 +212,7 @@ internal sealed class ExperimentRunner(Recipe recipe, PluginBuilder builder, IRu
         var row = s.Row(method, valPredictions, Inference.Predict(model, zTest, bank));
         rows.Add(new UnitRow(row, clock.Elapsed.TotalSeconds, null, s.Surfaces ? Grid(model, bank) : null));
         if (recipe.Evaluation.SaveModels)
-            output.SaveModel(new SavedModelInfo(s.Name, s.Index, method, precomputed ? inputs.VectorDim : s.Data.Inputs.VectorDim, precomputed, bank is null ? null : neighbourRows), model, bank, s.Scaler, outcome);
+            output.SaveModel(new SavedModelInfo(s.Name, s.Index, method, precomputed ? inputs.VectorDim : s.Data.Inputs.VectorDim, precomputed, bank is null ? null : neighbourRows, s.Split.Test, s.Fingerprint.Value), model, bank, s.Scaler, outcome);
         var saveEmbeddings = recipe.Evaluation.Embeddings == EmbeddingOutput.Save || (recipe.Evaluation.Embeddings == EmbeddingOutput.FirstSplit && s.Index == 0);
         if (saveEmbeddings || recipe.Evaluation.TwoStage)
         {
@@ -291,7 +292,7 @@ internal sealed class ExperimentRunner(Recipe recipe, PluginBuilder builder, IRu
         builder.Create<IRegressor>(recipe.Evaluation.Knn, builder.Context("evaluation.knn", width, placement.DType));
 
     /// <summary>Everything about one split that the methods share.</summary>
-    private sealed record SplitContext(string Name, DatasetData Data, Lazy<(InputSource Inputs, bool Precomputed)> Training, int Index, int Seed, DataSplit Split, LabelScaler Scaler, double[] Scaled, bool Surfaces)
+    private sealed record SplitContext(string Name, DatasetData Data, Lazy<(InputSource Inputs, bool Precomputed)> Training, Lazy<string?> Fingerprint, int Index, int Seed, DataSplit Split, LabelScaler Scaler, double[] Scaled, bool Surfaces)
     {
         public ResultRow Row(string method, double[] valPredictions, double[] testPredictions)
         {

@@ -18,7 +18,8 @@ internal sealed record NeighbourBank(Tensor Embeddings, Tensor Labels) : IDispos
 /// <summary>Eval-mode embeddings and predictions, in chunks so large splits fit in memory.</summary>
 internal static class Inference
 {
-    private const int Chunk = 256;
+    /// <summary>Queries per chunk of evaluation.</summary>
+    public const int Chunk = 256;
 
     /// <summary>Eval-mode embeddings of the rows at <paramref name="indices"/>: (n, d), no gradient.</summary>
     public static Tensor Embeddings(RegressionModel model, InputSource inputs, IReadOnlyList<int> indices, Placement placement)

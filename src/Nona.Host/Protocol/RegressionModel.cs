@@ -37,6 +37,12 @@ internal sealed class RegressionModel : nn.Module
     /// <summary>The head's predictions, (B).</summary>
     public Tensor Predict(HeadInput input) => head.call(input);
 
+    /// <summary>The head's top neighbours by weight (<see cref="RegressionHead.Attend"/>); null for a head without neighbours.</summary>
+    public NeighbourAttention? Attend(HeadInput input, int top) => head.Attend(input, top);
+
+    /// <summary>The input modality the backbone reads.</summary>
+    public string Modality => backbone.Modality;
+
     /// <inheritdoc />
     protected override void Dispose(bool disposing)
     {

@@ -48,5 +48,8 @@ internal sealed class SubsetInputs : InputSource
     /// <inheritdoc />
     public override double[][]? AsVectors() => source.AsVectors() is { } rows ? [.. kept.Select(i => rows[i])] : null;
 
+    /// <inheritdoc />
+    public override SamplePreview? Preview(int index) => source.Preview(kept[index]);
+
     private long[] Map(long[] indices) => [.. indices.Select(i => (long)kept[i])];
 }

@@ -1,0 +1,93 @@
+using Nona.Abstractions;
+using Nona.Host.Output;
+
+namespace Nona.Host.Predict;
+
+/// <summary>
+/// The models a run saved (<c>models/&lt;dataset&gt;/split-&lt;k&gt;/&lt;method&gt;/</c>) and the choice among them that
+/// <c>nona predict</c> and <c>nona explain</c> make: one dataset, one method, one or all splits.
+/// </summary>
+internal sealed class RunModels
+{
+    private readonly string folder;
+
+    private RunModels(string folder, string dataset, string method, IReadOnlyList<int> splits)
+    {
+        this.folder = folder;
+        Dataset = dataset;
+        Method = method;
+        Splits = splits;
+    }
+
+    /// <summary>The dataset whose models are used.</summary>
+    public string Dataset { get; }
+
+    /// <summary>The method (head label, or <c>&lt;head&gt;+knn</c>).</summary>
+    public string Method { get; }
+
+    /// <summary>The splits whose models predict, ascending.</summary>
+    public IReadOnlyList<int> Splits { get; }
+
+    /// <summary>The run folder.</summary>
+    public string RunFolder => folder;
+
+    /// <summary>
+    /// Chooses in <paramref name="runFolder"/>: <paramref name="dataset"/> (default: the only one), <paramref name="method"/>
+    /// (default: <c>nona</c> when saved, else the only method) and <paramref name="split"/> (default: every saved split).
+    /// </summary>
+    public static RunModels Choose(string runFolder, string? dataset, string? method, int? split)
+    {
+        var run = Path.GetFullPath(runFolder);
+        if (!Directory.Exists(run))
+            throw new NonaException($"{runFolder}: no such run folder; give the --out folder of a `nona run`");
+        var models = Path.Combine(run, "models");
+        if (!Directory.Exists(models))
+            throw new NonaException($"{runFolder}: the run saved no models (models/ is missing); rerun it with evaluation.save_models: true");
+
+        var datasets = Names(models);
+        var chosenDataset = Pick(datasets, dataset, "dataset", "--run-dataset", runFolder);
+        var splitFolders = Directory.GetDirectories(Path.Combine(models, FolderNames.Safe(chosenDataset)), "split-*")
+            .Select(d => int.TryParse(Path.GetFileName(d)["split-".Length..], out var k) ? k : -1)
+            .Where(k => k >= 0).Order().ToList();
+        if (splitFolders.Count == 0)
+            throw new NonaException($"{runFolder}: dataset '{chosenDataset}' has no saved split; rerun with evaluation.save_models: true");
+
+        var methods = splitFolders.SelectMany(k => Names(Path.Combine(models, FolderNames.Safe(chosenDataset), $"split-{k}"))).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
+        var chosenMethod = method ?? (methods.Contains("nona") ? "nona" : null) ?? Pick(methods, null, "method", "--method", runFolder);
+        if (!methods.Contains(chosenMethod))
+            throw new NonaException($"{runFolder}: no saved model of method '{chosenMethod}' for dataset '{chosenDataset}'; saved: {string.Join(", ", methods)} (choose with --method)");
+
+        var withMethod = splitFolders.Where(k => File.Exists(Path.Combine(models, FolderNames.Safe(chosenDataset), $"split-{k}", FolderNames.Safe(chosenMethod), "model.json"))).ToList();
+        if (split is { } only)
+        {
+            if (!withMethod.Contains(only))
+                throw new NonaException($"{runFolder}: no saved {chosenMethod} model for split {only}; saved splits: {string.Join(", ", withMethod)}");
+            withMethod = [only];
+        }
+
+        return new RunModels(run, chosenDataset, chosenMethod, withMethod);
+    }
+
+    /// <summary>The model folder of split <paramref name="split"/>.</summary>
+    public string ModelFolder(int split) => Path.Combine(folder, "models", FolderNames.Safe(Dataset), $"split-{split}", FolderNames.Safe(Method));
+
+    private static List<string> Names(string parent) =>
+        Directory.Exists(parent) ? [.. Directory.GetDirectories(parent).Select(Path.GetFileName).OfType<string>().Order(StringComparer.Ordinal)] : [];
+
+    private static string Pick(List<string> options, string? wanted, string what, string flag, string runFolder)
+    {
+        if (wanted is not null)
+        {
+            return options.Contains(wanted)
+                ? wanted
+                : throw new NonaException($"{runFolder}: no saved models of {what} '{wanted}'; saved: {string.Join(", ", options)} (choose with {flag})");
+        }
+
+        return options.Count switch
+        {
+            0 => throw new NonaException($"{runFolder}: models/ holds no {what}; rerun with evaluation.save_models: true"),
+            1 => options[0],
+            _ => throw new NonaException($"{runFolder}: the run saved models of several {what}s ({string.Join(", ", options)}); choose one with {flag}"),
+        };
+    }
+}
