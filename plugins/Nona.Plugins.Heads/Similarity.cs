@@ -1,4 +1,5 @@
 using Nona.Abstractions.Torch;
+using TorchSharp;
 using static Nona.Abstractions.Torch.HeldScalars;
 using static TorchSharp.torch;
 
@@ -49,25 +50,41 @@ public static class Similarity
         if (kind is SimilarityKind.Dot or SimilarityKind.Cos)
             return Compute(kind, z, zn);
         using var scope = NewDisposeScope();
-        var result = kind switch
-        {
-            SimilarityKind.L2 => -z.pow(Held(2L)).sum(1, keepdim: true)
-                .Plus(zn.pow(Held(2L)).sum(1).unsqueeze(0))
-                .add(z.matmul(zn.t()), Held(-2L))
-                .clamp_min(Held(0L)).sqrt(),
-            _ => -cdist(z, zn, p: 1.0),
-        };
+        var result = kind == SimilarityKind.L2 ? -ScaledExpandedL2(z, zn) : -cdist(z, zn, p: 1.0);
         return result.MoveToOuterDisposeScope();
     }
+
+    // Embeddings this large make ‖z‖² overflow to ∞ and the expansion ∞ − ∞ = NaN, where the explicit differences
+    // of Compute still give a finite or ∞ distance. Above it both sides are divided by a power of two (exact, so
+    // distances in the ordinary range keep every bit) and the result is multiplied back.
+    private const double LargestUnscaledEntry = 4294967296.0; // 2³²: d·(2³²)² stays far below float32's 2¹²⁸
+
+    private static Tensor ScaledExpandedL2(Tensor z, Tensor zn)
+    {
+        var largest = Math.Max(z.abs().max().to_type(ScalarType.Float64).item<double>(), zn.abs().max().to_type(ScalarType.Float64).item<double>());
+        if (!(largest > LargestUnscaledEntry) || !double.IsFinite(largest))
+            return ExpandedL2(z, zn);
+        using var down = Math.ScaleB(1.0, -(Math.ILogB(largest) + 1)).ToScalar(); // per call: a local, not a HeldScalars entry
+        using var up = Math.ScaleB(1.0, Math.ILogB(largest) + 1).ToScalar();
+        return ExpandedL2(z.mul(down), zn.mul(down)).mul(up);
+    }
+
+    private static Tensor ExpandedL2(Tensor z, Tensor zn) =>
+        z.pow(Held(2L)).sum(1, keepdim: true)
+            .Plus(zn.pow(Held(2L)).sum(1).unsqueeze(0))
+            .add(z.matmul(zn.t()), Held(-2L))
+            .clamp_min(Held(0L)).sqrt();
 
     // Explicit differences rather than the |a|²+|b|²−2ab expansion: exact at zero distance (the diagonal in
     // training, duplicate points), where the expansion's cancellation error would give a wrong, noisy gradient.
     private static Tensor Differences(Tensor z, Tensor zn) => z.unsqueeze(1) - zn.unsqueeze(0); // (B, N, d)
 
     // sqrt has an infinite derivative at 0; distances of exactly zero get value 0 and gradient 0 instead of NaN.
+    // A NaN distance (non-finite embeddings) stays NaN, as in ComputeForEvaluation, so the loss shows it and the run
+    // reports divergence, rather than reading as distance 0 and training on silently.
     private static Tensor SafeSqrt(Tensor squared)
     {
         var positive = squared > Held(0L);
-        return where(positive, where(positive, squared, ones_like(squared)).sqrt(), zeros_like(squared));
+        return where(positive, where(positive, squared, ones_like(squared)).sqrt(), squared * Held(0L));
     }
 }

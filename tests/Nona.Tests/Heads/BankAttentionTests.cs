@@ -134,6 +134,33 @@ public sealed class BankAttentionTests
         Assert.True(l1.ToSingle() < 1e-5f, $"l1 max |difference| {l1.ToSingle()}");
     }
 
+    [Fact]
+    public void Huge_embeddings_keep_their_l2_distances_and_nan_embeddings_stay_nan_in_both_forms()
+    {
+        // Entries near 1e30: ‖z‖² overflows float32, and an unscaled expansion would give ∞ − ∞ = NaN.
+        var (bank, _) = NonaHeadTests.RandomBatch(50, 4, seed: 43);
+        using var unit = Tensors.Matrix(bank).to(ScalarType.Float32);
+        using var zn = unit * 1e30f;
+        using var q = zn.narrow(0, 0, 5).clone();
+        using var reference = Similarity.Compute(SimilarityKind.L2, unit.narrow(0, 0, 5), unit) * 1e30f;
+        using var fast = Similarity.ComputeForEvaluation(SimilarityKind.L2, q, zn);
+        Assert.False(fast.isnan().any().ToBoolean(), "the scaled expansion must not produce NaN");
+        using var gap = ((fast - reference).abs() / 1e30f).max(); // the float32 tolerance of the test above, in units of 1e30
+        Assert.True(gap.ToSingle() < 5e-3f, $"max |difference| / 1e30: {gap.ToSingle()}");
+
+        // Ordinary entries: the power-of-two scaling never engages, and a NaN row is NaN in training and evaluation.
+        using var broken = unit.narrow(0, 0, 2).clone();
+        broken[1, 0] = float.NaN;
+        foreach (var form in new[] { Similarity.Compute(SimilarityKind.L2, broken, unit), Similarity.ComputeForEvaluation(SimilarityKind.L2, broken, unit) })
+        {
+            using (form)
+            {
+                Assert.False(form[0].isnan().any().ToBoolean());
+                Assert.True(form[1].isnan().all().ToBoolean(), "a NaN embedding must not read as distance 0");
+            }
+        }
+    }
+
     private static NonaHead Head(SimilarityKind kind, string mask, SoftStepParameterMode mode, SoftStepNormalization normalization)
     {
         manual_seed(7);
