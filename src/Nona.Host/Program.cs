@@ -27,6 +27,7 @@ internal static class NonaCli
     /// <summary>Parses <paramref name="args"/> and runs the command; returns the exit code.</summary>
     public static int Run(string[] args, IAnsiConsole console, TextWriter errors)
     {
+        Torch.OneDnnIsaCap.Apply(); // before any tensor work: oneDNN reads it once
         var recipe = new Argument<string>("recipe") { Description = "the recipe file (YAML)" };
         var runRecipe = new Argument<string?>("recipe") { Description = "the recipe file (YAML); with --resume, the recorded one by default", Arity = ArgumentArity.ZeroOrOne };
         var resume = new Option<string?>("--resume") { Description = "continue the run in this folder from its checkpoints (same recipe and --set values)" };
