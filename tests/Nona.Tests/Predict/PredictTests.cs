@@ -12,7 +12,7 @@ namespace Nona.Tests.Predict;
 /// through <c>--data</c> (a table of files or values, read by the modality's <c>*-csv</c> plugin with the run's
 /// preprocessing) predict what <c>--dataset</c> predicts for the same samples; bad inputs give one line.
 /// </summary>
-public sealed class PredictTests(PredictTests.Runs runs) : IClassFixture<PredictTests.Runs>
+public sealed partial class PredictTests(PredictTests.Runs runs) : IClassFixture<PredictTests.Runs>
 {
     [Fact]
     public void The_runs_own_test_rows_give_its_test_mse_to_the_last_bit()
