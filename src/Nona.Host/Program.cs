@@ -35,8 +35,12 @@ internal static class NonaCli
         var set = new Option<string[]>("--set") { Description = "override a recipe key: KEY=VALUE (e.g. training.batch_size=64, heads[1].similarity=cos)", AllowMultipleArgumentsPerToken = false };
         var plugins = new Option<string[]>("--plugins") { Description = "an extra plugin folder (repeatable)" };
 
-        var run = new Command("run", "train and evaluate every head of a recipe on every dataset and split") { runRecipe, output, resume, set, plugins };
-        run.SetAction(r => Guard(console, errors, () => RunCommand.Execute(r.GetValue(runRecipe), r.GetValue(output), r.GetValue(resume), r.GetValue(set) ?? [], r.GetValue(plugins) ?? [], console, errors)));
+        var unit = new Option<int?>("--unit") { Description = "run only the unit with this index (what a cluster array task runs; see nona submit)" };
+        var featuresOnly = new Option<bool>("--features-only") { Description = "only compute the frozen backbone's features into the cache (a cluster's first job)" };
+        var run = new Command("run", "train and evaluate every head of a recipe on every dataset and split") { runRecipe, output, resume, set, plugins, unit, featuresOnly };
+        run.SetAction(r => Guard(console, errors, () => r.GetValue(unit) is not null || r.GetValue(featuresOnly)
+            ? Cluster.UnitTask.Execute(r.GetValue(runRecipe), r.GetValue(output), r.GetValue(resume), r.GetValue(set) ?? [], r.GetValue(plugins) ?? [], r.GetValue(unit), console, errors)
+            : RunCommand.Execute(r.GetValue(runRecipe), r.GetValue(output), r.GetValue(resume), r.GetValue(set) ?? [], r.GetValue(plugins) ?? [], console, errors)));
 
         var validate = new Command("validate", "check a recipe without running it") { recipe, set, plugins };
         validate.SetAction(r => Guard(console, errors, () =>
@@ -59,7 +63,7 @@ internal static class NonaCli
             r.GetValue(runs) ?? [], r.GetValue(reportOut), new MapOptions(r.GetValue(mapDataset), r.GetValue(mapSplit), r.GetValue(mapProjection)), console)));
 
         var root = new RootCommand("nona: supervised fine-tuning with Nearness of Neighbours Attention (NONA) heads") { run, validate, list, report };
-        foreach (var command in PredictCommand.Commands(console, action => Guard(console, errors, action)))
+        foreach (var command in PredictCommand.Commands(console, action => Guard(console, errors, action)).Concat(ClusterCommands.Commands(console, action => Guard(console, errors, action))))
             root.Add(command);
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)

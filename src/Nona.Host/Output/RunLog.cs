@@ -23,13 +23,31 @@ internal static class RunLog
     {
         Directory.CreateDirectory(folder);
         var path = Path.Combine(folder, FileName);
-        var line = new StringBuilder();
         if (!File.Exists(path))
-            line.Append(Header).Append('\n');
+            CreateWithHeader(path);
+        var line = new StringBuilder();
         line.Append(CultureInfo.InvariantCulture, $"{ResultsCsv.Quote(dataset)},{ResultsCsv.Quote(method)},{split},{report.Epoch},{report.TrainLoss:R},{report.ValMse:R},{report.Lr:R},{report.Seconds:F3},{report.SamplesPerSecond:F1},{Environment.ProcessId}\n");
         using var stream = new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.ReadWrite);
         var bytes = Encoding.UTF8.GetBytes(line.ToString());
         stream.Write(bytes);
         stream.Flush(flushToDisk: false);
+    }
+
+    /// <summary>
+    /// Creates the file holding only the header, atomically: cluster tasks of one run append to the same log, and
+    /// a header written after the create would let another task's line come first (or appear twice).
+    /// </summary>
+    private static void CreateWithHeader(string path)
+    {
+        var temporary = $"{path}.tmp-{Guid.NewGuid():N}";
+        File.WriteAllText(temporary, Header + "\n");
+        try
+        {
+            File.Move(temporary, path, overwrite: false);
+        }
+        catch (IOException) when (File.Exists(path))
+        {
+            File.Delete(temporary); // another process created it first
+        }
     }
 }

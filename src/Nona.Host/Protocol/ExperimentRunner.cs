@@ -58,10 +58,11 @@ internal sealed class ExperimentRunner(Recipe recipe, PluginBuilder builder, IRu
                     RunDataset(name, Without(data, dropped.Rows(name)), cancellationToken);
                     break;
                 }
-                catch (SampleDecodeException e) when (data.Inputs.SkipsBadSamples)
+                catch (SampleDecodeException e) when (data.Inputs.SkipsBadSamples && units.RunsEverything)
                 {
                     // A body that fails to decode is found by the first unit that reads it; the dataset's units
-                    // restart without the row, so every method of every split sees the same rows.
+                    // restart without the row, so every method of every split sees the same rows. A cluster task
+                    // cannot restart its siblings: it fails and names the file.
                     dropped.Add(name, e.Index, e.Message);
                     observer.Note($"dataset '{name}': {e.Message} — dropped row {e.Index} for the rest of the run (on_bad_*: skip); its units restarted without it");
                     output.RemoveRowsFrom(firstRow);
@@ -70,6 +71,23 @@ internal sealed class ExperimentRunner(Recipe recipe, PluginBuilder builder, IRu
             }
 
             output.DatasetTime(name, clock.Elapsed);
+        }
+    }
+
+    /// <summary>
+    /// Computes each dataset's frozen-backbone features (into the feature cache) when a unit of it still has to
+    /// run: a cluster's first job, so the array's tasks read them instead of each computing them at once.
+    /// </summary>
+    public void PrepareFeatures(IReadOnlyList<(string Name, DatasetData Data)> datasets)
+    {
+        if (recipe.Training.Threads > 0)
+            torch.set_num_threads(recipe.Training.Threads);
+        var dropped = new DroppedSamples(output.Folder);
+        foreach (var (name, data) in datasets)
+        {
+            var pending = Enumerable.Range(0, recipe.Evaluation.Splits).Any(k => recipe.Heads.Any(h => units.Pending(new UnitKey(name, k, h.Label))));
+            if (pending)
+                _ = TrainingInputs(name, Without(data, dropped.Rows(name)));
         }
     }
 
@@ -104,7 +122,7 @@ internal sealed class ExperimentRunner(Recipe recipe, PluginBuilder builder, IRu
         observer.DatasetStarted(name, data.Labels.Length, evaluation.Splits * recipe.Heads.Count);
         // The backbone is built (weights read, features computed) before this dataset's first unit starts, so a
         // missing weight file stops the run before any unit writes into the folder.
-        if (Enumerable.Range(0, evaluation.Splits).Any(k => recipe.Heads.Any(h => units.Done(new UnitKey(name, k, h.Label)) is null)))
+        if (Enumerable.Range(0, evaluation.Splits).Any(k => recipe.Heads.Any(h => units.Pending(new UnitKey(name, k, h.Label)))))
             _ = training.Value;
         for (var k = 0; k < evaluation.Splits; k++)
         {
@@ -119,7 +137,8 @@ internal sealed class ExperimentRunner(Recipe recipe, PluginBuilder builder, IRu
             foreach (var head in recipe.Heads)
                 Collect(units.Run(new UnitKey(name, k, head.Label), checkpoint => RunHead(head, context, checkpoint, cancellationToken), cancellationToken), surface);
             Collect(units.Run(new UnitKey(name, k, UnitKey.Baselines), _ => RunBaselines(context), cancellationToken), surface);
-            output.WriteResults();
+            if (units.RunsEverything)
+                output.WriteResults();
         }
 
         if (surface is not null)
@@ -127,8 +146,10 @@ internal sealed class ExperimentRunner(Recipe recipe, PluginBuilder builder, IRu
     }
 
     /// <summary>Hands a unit's rows to the output (and its surfaces to the panels), in results.csv order.</summary>
-    private void Collect(UnitRecord record, SurfacePanels? surface)
+    private void Collect(UnitRecord? record, SurfacePanels? surface)
     {
+        if (record is null)
+            return; // another process's unit
         foreach (var unitRow in record.Rows)
         {
             output.Add(unitRow.Row, TimeSpan.FromSeconds(unitRow.Seconds), unitRow.Fitted);

@@ -11,10 +11,20 @@ namespace Nona.Host.Units;
 /// <param name="runFolder">The run folder.</param>
 /// <param name="status">Shows a line to the user (waiting for another process).</param>
 /// <param name="beforeFirstUnit">Called once, before the first unit runs (writes the manifest: a run that fails before any unit leaves no folder).</param>
-internal sealed class UnitRunner(string runFolder, Action<string> status, Action? beforeFirstUnit = null)
+/// <param name="only">The units this process may run (one cluster task); null: all of them.</param>
+internal sealed class UnitRunner(string runFolder, Action<string> status, Action? beforeFirstUnit = null, IReadOnlySet<UnitKey>? only = null)
 {
     private static readonly TimeSpan Poll = TimeSpan.FromSeconds(2);
     private bool started;
+
+    /// <summary>
+    /// True when this process runs every unit of the run; false for a cluster task that runs a selection and
+    /// leaves results.csv and the report to the collecting job.
+    /// </summary>
+    public bool RunsEverything => only is null;
+
+    /// <summary>True when <paramref name="key"/> is not done and this process may run it.</summary>
+    public bool Pending(UnitKey key) => (only is null || only.Contains(key)) && Done(key) is null;
 
     /// <summary>The unit's folder.</summary>
     public string Folder(UnitKey key) => Path.Combine(runFolder, key.RelativeFolder);
@@ -59,10 +69,13 @@ internal sealed class UnitRunner(string runFolder, Action<string> status, Action
 
     /// <summary>
     /// Returns <paramref name="key"/>'s record: read back when it is done, else made by <paramref name="work"/>
-    /// (given the unit's checkpoint) under the unit's lock and written as its done marker.
+    /// (given the unit's checkpoint) under the unit's lock and written as its done marker; null for a unit outside
+    /// this process's selection.
     /// </summary>
-    public UnitRecord Run(UnitKey key, Func<TrainingCheckpoint, UnitRecord> work, CancellationToken cancellationToken)
+    public UnitRecord? Run(UnitKey key, Func<TrainingCheckpoint, UnitRecord> work, CancellationToken cancellationToken)
     {
+        if (only is not null && !only.Contains(key))
+            return null;
         var folder = Folder(key);
         string? waitingFor = null;
         while (true)

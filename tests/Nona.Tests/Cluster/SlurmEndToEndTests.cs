@@ -1,0 +1,114 @@
+using System.Diagnostics;
+using Nona.Tests.Support;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace Nona.Tests.Cluster;
+
+/// <summary>
+/// <c>nona submit</c> against a real Slurm (tools/local-slurm/start; .ci/run starts it): the synthetic recipe as a
+/// job array, collected by its dependent job, gives the results.csv bytes of <c>nona run</c>; a unit made to fail
+/// is named by <c>nona status</c> with its log line, and <c>nona submit --resume</c> runs only it, then collects.
+/// </summary>
+public sealed class SlurmEndToEndTests(ITestOutputHelper log)
+{
+    private static readonly string Synthetic = Path.Combine(Cli.RepoRoot, "recipes", "synthetic.yaml");
+    private static readonly string Small = Path.Combine(Cli.RepoRoot, "tests", "fixtures", "cluster", "small.yaml");
+
+    // The synthetic recipe at 2 splits (4 datasets × 2 splits × 3 units = 24 tasks), a few epochs so CI stays short.
+    private static readonly string[] SyntheticSets = ["--set", "evaluation.splits=2", "--set", "training.max_epochs=6", "--set", "training.threads=1"];
+
+    [SlurmFact]
+    public void The_synthetic_recipe_as_a_job_array_collects_to_the_bytes_of_a_local_run()
+    {
+        using var folder = new TempFolder();
+        var local = Path.Combine(folder.Path, "local");
+        var (code, _, errors) = Cli.Run(["run", Synthetic, "--out", local, .. SyntheticSets]);
+        Assert.True(code == 0, errors);
+
+        var run = Path.Combine(folder.Path, "cluster");
+        (code, var output, errors) = Cli.Run(["submit", Synthetic, "--out", run, .. SyntheticSets, "--slurm", "time=00:20:00,array-limit=6"]);
+        Assert.True(code == 0, errors + output);
+        Assert.Contains("submitted 24 of 24 units", output, StringComparison.Ordinal);
+        WaitForCollect(run);
+
+        Assert.Equal(File.ReadAllBytes(Path.Combine(local, "results.csv")), File.ReadAllBytes(Path.Combine(run, "results.csv")));
+        Assert.Equal(File.ReadAllBytes(Path.Combine(local, "summary.md")), File.ReadAllBytes(Path.Combine(run, "summary.md"))); // statistics included
+        (code, output, errors) = Cli.Run("status", run);
+        Assert.True(code == 0, errors);
+        Assert.Contains("24 units — 24 done", output, StringComparison.Ordinal);
+        Assert.Equal(24, Directory.GetFiles(Path.Combine(run, "cluster", "logs"), "unit-*.exit").Length);
+    }
+
+    [SlurmFact]
+    public void A_failed_unit_is_named_by_status_and_a_resubmission_runs_only_it()
+    {
+        using var folder = new TempFolder();
+        var run = Path.Combine(folder.Path, "run");
+        // The variable reaches the tasks through sbatch's default --export=ALL.
+        var (code, output, errors) = ChildNona.Run(["submit", Small, "--out", run], new Dictionary<string, string> { ["NONA_FAIL_UNIT"] = "3" });
+        Assert.True(code == 0, errors + output);
+        var unitsJob = WaitUntil(run, () => Jobs(run).All(state => state is "COMPLETED" or "FAILED" or "CANCELLED" or "TIMEOUT"), "the first array to end");
+
+        (code, output, errors) = Cli.Run("status", run);
+        Assert.Equal(1, code);
+        Assert.Contains("12 units — 11 done, 1 failed", output, StringComparison.Ordinal);
+        Assert.Contains("failed: unit 3 (spiral split 1 dense): exit 1: ", output, StringComparison.Ordinal);
+        Assert.Contains("failed on purpose (NONA_FAIL_UNIT=3)", output, StringComparison.Ordinal);
+        Assert.Contains("nona submit --resume", output, StringComparison.Ordinal);
+        Assert.False(File.Exists(Path.Combine(run, "results.csv")), "the collect job must not run after a failed task");
+
+        var before = File.GetLastWriteTimeUtc(Path.Combine(run, "units", "spiral", "split-0", "dense", "done.json"));
+        (code, output, errors) = Cli.Run("submit", "--resume", run);
+        Assert.True(code == 0, errors + output);
+        Assert.Contains("submitted 1 of 12 units", output, StringComparison.Ordinal);
+        Assert.Contains("--array=3)", output, StringComparison.Ordinal);
+        WaitForCollect(run);
+        Assert.Equal(before, File.GetLastWriteTimeUtc(Path.Combine(run, "units", "spiral", "split-0", "dense", "done.json")));
+
+        var local = Path.Combine(folder.Path, "local");
+        (code, _, errors) = Cli.Run("run", Small, "--out", local);
+        Assert.True(code == 0, errors);
+        Assert.Equal(File.ReadAllBytes(Path.Combine(local, "results.csv")), File.ReadAllBytes(Path.Combine(run, "results.csv")));
+        log.WriteLine($"first array: {unitsJob}");
+    }
+
+    /// <summary>Waits (at most 4 minutes) for the collect job to write summary.md; on a timeout fails with what status and squeue say.</summary>
+    private void WaitForCollect(string run) =>
+        WaitUntil(run, () => File.Exists(Path.Combine(run, "summary.md")), "the collect job");
+
+    private string WaitUntil(string run, Func<bool> done, string what)
+    {
+        var clock = Stopwatch.StartNew();
+        while (clock.Elapsed < TimeSpan.FromMinutes(4))
+        {
+            if (done())
+                return $"{clock.Elapsed.TotalSeconds:F0} s";
+            Thread.Sleep(1000);
+        }
+
+        var (_, status, _) = Cli.Run("status", run);
+        log.WriteLine(status);
+        log.WriteLine(Squeue("-t", "all"));
+        Assert.Fail($"{what} of {run} did not finish within 4 minutes: {status}");
+        return "";
+    }
+
+    /// <summary>The states of every job whose log folder is this run's (by job name: nona-HASH-*).</summary>
+    private static IReadOnlyList<string> Jobs(string run)
+    {
+        var prefix = File.ReadAllLines(Path.Combine(run, "cluster", "units.sbatch")).Single(l => l.StartsWith("#SBATCH --job-name=", StringComparison.Ordinal))["#SBATCH --job-name=".Length..];
+        return [.. Squeue("-h", "-t", "all", "-r", "-n", prefix, "-o", "%T").Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)];
+    }
+
+    private static string Squeue(params string[] arguments)
+    {
+        var start = new ProcessStartInfo("squeue") { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var argument in arguments)
+            start.ArgumentList.Add(argument);
+        using var process = Process.Start(start)!;
+        var text = process.StandardOutput.ReadToEnd() + process.StandardError.ReadToEnd();
+        process.WaitForExit();
+        return text;
+    }
+}
