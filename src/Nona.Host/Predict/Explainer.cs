@@ -47,6 +47,7 @@ internal static class Explainer
         return
         [
             $"explained {explained.Count} prediction(s) of '{rows.Name}' with {run.Method} (dataset '{run.Dataset}', split {split}, top {request.Top}) → {Path.Combine(Path.GetFullPath(request.Out), "index.html")}",
+            .. rows.Data.Notes.Select(n => $"  {n}"),
             .. note is null ? Array.Empty<string>() : [$"  {note}"],
             .. previewNote is null ? Array.Empty<string>() : [$"  {previewNote}"],
         ];

@@ -91,6 +91,7 @@ internal static class Predictor
         {
             string.Create(CultureInfo.InvariantCulture, $"predicted {rows.Rows.Length} rows of '{rows.Name}' with {run.Method} (dataset '{run.Dataset}', split(s) {string.Join(", ", perSplit.Select(s => s.Split))}) → {output}"),
         };
+        lines.AddRange(rows.Data.Notes.Select(note => $"  {note}")); // rows the inputs' plugin skipped (on_bad_row / on_bad_image: skip), and why
         foreach (var s in perSplit.Where(s => s.MseScaled is not null))
         {
             var reference = s.RunTestMseScaled is { } t ? string.Create(CultureInfo.InvariantCulture, $"; the run's test MSE×10³ {t * 1e3:F3}, ratio {s.MseScaled!.Value / t:F2}") : "";

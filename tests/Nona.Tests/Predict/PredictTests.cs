@@ -108,6 +108,23 @@ public sealed partial class PredictTests(PredictTests.Runs runs) : IClassFixture
     }
 
     [Fact]
+    public void Rows_skipped_under_on_bad_image_skip_are_reported_not_dropped_silently()
+    {
+        using var folder = new TempFolder();
+        using (var picture = new SixLabors.ImageSharp.Image<SixLabors.ImageSharp.PixelFormats.Rgb24>(32, 32))
+            SixLabors.ImageSharp.ImageExtensions.SaveAsPng(picture, Path.Combine(folder.Path, "good.png"));
+        File.WriteAllText(Path.Combine(folder.Path, "broken.png"), "not a picture");
+        var table = Path.Combine(folder.Path, "images.csv");
+        File.WriteAllText(table, "image,label\nbroken.png,0.1\ngood.png,0.2\n");
+        var output = Path.Combine(folder.Path, "p.csv");
+        var (code, text, errors) = Cli.Run("predict", runs.Images, "--data", table, "--split", "0", "--data-option", "resize=0", "--data-option", "on_bad_image=skip", "--out", output);
+        Assert.True(code == 0, errors);
+        Assert.Contains("skipped 1", text, StringComparison.Ordinal);
+        Assert.Contains("broken.png", text, StringComparison.Ordinal);
+        Assert.Equal(2, File.ReadAllLines(output).Length); // the header and the one readable image
+    }
+
+    [Fact]
     public void Bad_inputs_give_one_line_and_write_nothing()
     {
         using var folder = new TempFolder();
