@@ -53,23 +53,21 @@ internal static class ClusterRun
         var plugins = request.Plugins.Count > 0 ? [.. request.Plugins.Select(Path.GetFullPath)] : recordedSettings?.Plugins ?? [];
         var catalog = HostSetup.Catalog(plugins);
         var (recipe, builder) = HostSetup.Recipe(recipePath, overrides, catalog);
-        if (recipe.Sweep is not null)
-            throw new NonaException($"{recipe.Path}: nona submit runs a single run; a recipe with a sweep: block runs with nona run for now (or give each configuration its own recipe)");
         var options = SlurmOptions.Parse(request.Slurm, recordedSettings is null ? SlurmOptions.None : SlurmOptions.Parse(recordedSettings.Slurm, SlurmOptions.None));
         var settings = new SubmitSettings(options.ToTexts(), plugins, recordedSettings?.WorkingFolder ?? Environment.CurrentDirectory);
 
+        if (recorded is not null)
+            RunFolder.RequireSameRecipe(folder.RunFolder, recorded, recipe);
+        else if (!request.DryRun)
+            RunFolder.RequireFresh(folder.RunFolder);
+        if (recipe.Sweep is not null)
+            return SweepSubmission.Submit(folder, recipePath, overrides, catalog, recipe, options, settings, request.DryRun, console);
+
         IReadOnlyList<UnitKey> keys;
         if (recorded is not null)
-        {
-            RunFolder.RequireSameRecipe(folder.RunFolder, recorded, recipe);
             keys = folder.Exists ? folder.ReadUnits() : Plan(recipe, builder, folder.RunFolder, console);
-        }
         else
-        {
-            if (!request.DryRun)
-                RunFolder.RequireFresh(folder.RunFolder);
             keys = Plan(recipe, builder, folder.RunFolder, console); // loads the data here: bad data fails before anything is queued
-        }
 
         var queued = SlurmClient.ActiveTasks($"{folder.JobPrefix}-units");
         var states = UnitState.Read(folder, keys, queued);
@@ -100,17 +98,7 @@ internal static class ClusterRun
         folder.WriteSettings(settings);
         Directory.CreateDirectory(folder.Logs);
         folder.ClearExits(todo);
-        string? previous = null;
-        var ids = new Dictionary<string, string>();
-        foreach (var (name, text) in scripts)
-        {
-            var path = folder.WriteScript(name, text);
-            List<string> arguments = ["--parsable"];
-            if (previous is not null)
-                arguments.AddRange([$"--dependency=afterok:{previous}", "--kill-on-invalid-dep=yes"]);
-            previous = ids[name] = SlurmClient.Submit(arguments, path);
-        }
-
+        var ids = SubmitChain(folder, scripts);
         var units = ids["units.sbatch"];
         folder.RecordSubmission(new Submission(DateTimeOffset.UtcNow.ToString("O", CultureInfo.InvariantCulture), SlurmScripts.ArraySpec(todo), ids.GetValueOrDefault("features.sbatch"), units, ids["collect.sbatch"]));
         var display = RunFolder.Display(folder.RunFolder);
@@ -126,15 +114,13 @@ internal static class ClusterRun
         var folder = new ClusterFolder(Path.GetFullPath(runFolder));
         if (!Directory.Exists(folder.RunFolder))
             throw new NonaException($"{runFolder}: no such folder; give the run folder of nona submit --out");
+        if (!folder.Exists && Directory.Exists(Path.Combine(folder.RunFolder, "configs")))
+            return SweepStatus(folder, console);
         var keys = folder.ReadUnits();
         var states = UnitState.Read(folder, keys, SlurmClient.ActiveTasks($"{folder.JobPrefix}-units"));
-        var counts = string.Join(", ", Enum.GetValues<UnitPhase>().Select(p => (Phase: p, Count: states.Count(s => s.Phase == p))).Where(c => c.Count > 0).Select(c => $"{c.Count} {c.Phase.ToString().ToLowerInvariant()}"));
         var display = RunFolder.Display(folder.RunFolder);
-        console.MarkupLineInterpolated($"{display}: {keys.Count} units — {counts}");
-        foreach (var state in states.Where(s => s.Phase is UnitPhase.Failed or UnitPhase.Stopped))
-            console.MarkupLineInterpolated($"  {state.Phase.ToString().ToLowerInvariant()}: unit {state.Index} ({state.Key}): {state.Detail} (log: {folder.UnitLog(state.Index)})");
-        foreach (var state in states.Where(s => s.Phase == UnitPhase.Running).Take(20))
-            console.MarkupLineInterpolated($"  running: unit {state.Index} ({state.Key}){(state.Detail is { } d ? $" [{d}]" : "")}");
+        console.MarkupLineInterpolated($"{display}: {keys.Count} units — {Counts(states)}");
+        Details(folder, states, console);
         if (states.All(s => s.Phase == UnitPhase.Done))
         {
             if (File.Exists(Path.Combine(folder.RunFolder, "summary.md")))
@@ -149,6 +135,46 @@ internal static class ClusterRun
         if (states.Any(s => s.Phase is UnitPhase.Failed or UnitPhase.Stopped or UnitPhase.Pending))
             console.MarkupLineInterpolated($"submit the units that are not done or queued again with: nona submit --resume {display}");
         return states.Any(s => s.Phase == UnitPhase.Failed) ? ExitCodes.Failed : ExitCodes.Ok;
+    }
+
+    /// <summary>A sweep's status: each configuration's units, then whether the sweep finished.</summary>
+    private static int SweepStatus(ClusterFolder sweep, IAnsiConsole console)
+    {
+        var display = RunFolder.Display(sweep.RunFolder);
+        var failed = false;
+        foreach (var config in Directory.GetDirectories(Path.Combine(sweep.RunFolder, "configs")).Order(StringComparer.Ordinal).Select(f => new ClusterFolder(f)).Where(f => f.Exists))
+        {
+            var keys = config.ReadUnits();
+            var states = UnitState.Read(config, keys, null);
+            var overrides = File.Exists(Path.Combine(config.RunFolder, "config.json"))
+                ? string.Join(" ", System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(config.RunFolder, "config.json"))).RootElement.GetProperty("overrides").EnumerateArray().Select(o => o.GetString()))
+                : "";
+            var collected = File.Exists(Path.Combine(config.RunFolder, "run.json")) ? "; collected" : "";
+            console.MarkupLineInterpolated($"{Path.GetFileName(config.RunFolder)} ({overrides}): {keys.Count} units — {Counts(states)}{collected}");
+            Details(config, states, console);
+            failed |= states.Any(s => s.Phase == UnitPhase.Failed);
+        }
+
+        if (File.Exists(Path.Combine(sweep.RunFolder, "sweep.json")))
+        {
+            console.MarkupLineInterpolated($"sweep finished: {Path.Combine(sweep.RunFolder, "sweep.json")}, {Path.Combine(sweep.RunFolder, "report.html")}");
+            return ExitCodes.Ok;
+        }
+
+        if (failed)
+            console.MarkupLineInterpolated($"submit the stage's unfinished units again with: nona submit --resume {display}");
+        return failed ? ExitCodes.Failed : ExitCodes.Ok;
+    }
+
+    private static string Counts(IReadOnlyList<UnitState> states) =>
+        string.Join(", ", Enum.GetValues<UnitPhase>().Select(p => (Phase: p, Count: states.Count(s => s.Phase == p))).Where(c => c.Count > 0).Select(c => $"{c.Count} {c.Phase.ToString().ToLowerInvariant()}"));
+
+    private static void Details(ClusterFolder folder, IReadOnlyList<UnitState> states, IAnsiConsole console)
+    {
+        foreach (var state in states.Where(s => s.Phase is UnitPhase.Failed or UnitPhase.Stopped))
+            console.MarkupLineInterpolated($"  {state.Phase.ToString().ToLowerInvariant()}: unit {state.Index} ({state.Key}): {state.Detail} (log: {folder.UnitLog(state.Index)})");
+        foreach (var state in states.Where(s => s.Phase == UnitPhase.Running).Take(20))
+            console.MarkupLineInterpolated($"  running: unit {state.Index} ({state.Key}){(state.Detail is { } d ? $" [{d}]" : "")}");
     }
 
     /// <summary>
@@ -180,21 +206,38 @@ internal static class ClusterRun
         return diverged ? ExitCodes.Diverged : ExitCodes.Ok;
     }
 
+    /// <summary>Writes the scripts and submits them in order, each after the one before (afterok); returns the job ids by script.</summary>
+    internal static Dictionary<string, string> SubmitChain(ClusterFolder folder, IReadOnlyList<(string Name, string Text)> scripts)
+    {
+        string? previous = null;
+        var ids = new Dictionary<string, string>();
+        foreach (var (name, text) in scripts)
+        {
+            var path = folder.WriteScript(name, text);
+            List<string> arguments = ["--parsable"];
+            if (previous is not null)
+                arguments.AddRange([$"--dependency=afterok:{previous}", "--kill-on-invalid-dep=yes"]);
+            previous = ids[name] = SlurmClient.Submit(arguments, path);
+        }
+
+        return ids;
+    }
+
     /// <summary>The run's units in index order (loads the datasets: their names, and bad data fails here).</summary>
-    private static IReadOnlyList<UnitKey> Plan(Recipe recipe, PluginBuilder builder, string folder, IAnsiConsole console)
+    internal static IReadOnlyList<UnitKey> Plan(Recipe recipe, PluginBuilder builder, string folder, IAnsiConsole console)
     {
         var runner = new ExperimentRunner(recipe, builder, new ConsoleObserver(console), new RunOutput(folder, recipe), new UnitRunner(folder, _ => { }));
         return UnitPlan.Keys(recipe, runner.LoadDatasets(CancellationToken.None).Select(d => d.Name));
     }
 
     /// <summary>True when the recipe's backbone says <c>trainable: false</c>: its features are computed by one job first.</summary>
-    private static bool FrozenBackbone(Recipe recipe) =>
+    internal static bool FrozenBackbone(Recipe recipe) =>
         recipe.Resolved.Children.TryGetValue(new YamlDotNet.RepresentationModel.YamlScalarNode("backbone"), out var node)
         && node is YamlDotNet.RepresentationModel.YamlMappingNode backbone
         && backbone.Children.TryGetValue(new YamlDotNet.RepresentationModel.YamlScalarNode("trainable"), out var trainable)
         && trainable is YamlDotNet.RepresentationModel.YamlScalarNode { Value: "false" };
 
-    private static int DryRun(ClusterFolder folder, IReadOnlyList<(string Name, string Text)> scripts, IAnsiConsole console)
+    internal static int DryRun(ClusterFolder folder, IReadOnlyList<(string Name, string Text)> scripts, IAnsiConsole console)
     {
         string? previous = null;
         foreach (var (name, text) in scripts)

@@ -32,7 +32,7 @@ internal static class SlurmClient
         (int Code, string Output, string Errors) result;
         try
         {
-            result = Run("squeue", ["-h", "-r", "-n", jobName, "-o", "%K %T"]);
+            result = Run("squeue", ["-h", "-r", "-t", "PD,R,CF,S", "-n", jobName, "-o", "%K %T"]); // not COMPLETING: its unit has ended
         }
         catch (NonaException)
         {

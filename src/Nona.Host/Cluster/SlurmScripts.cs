@@ -14,23 +14,63 @@ internal static class SlurmScripts
     /// <summary>The unit array's script.</summary>
     public static string Units(ClusterFolder folder, SlurmOptions options, SubmitSettings settings, IReadOnlyList<int> indices)
     {
-        var limit = options.ArrayLimit is { } n ? string.Create(CultureInfo.InvariantCulture, $"%{n}") : "";
         var text = Header(folder, options, settings, $"{folder.JobPrefix}-units", Path.Combine(folder.Logs, "unit-%a.log"));
-        text.Append(CultureInfo.InvariantCulture, $"#SBATCH --array={ArraySpec(indices)}{limit}\n");
-        text.Append(CultureInfo.InvariantCulture, $"#SBATCH --signal=B:TERM@{options.SignalSeconds}\n");
+        ArrayLines(text, options, ArraySpec(indices));
         text.Append("# One task per unit: SLURM_ARRAY_TASK_ID is the unit's index in cluster/units.json.\n");
         text.Append("set -u\n");
-        text.Append("task=$SLURM_ARRAY_TASK_ID\n");
+        text.Append(CultureInfo.InvariantCulture, $"folder={Quote(folder.RunFolder)}\n");
+        text.Append("unit=$SLURM_ARRAY_TASK_ID\n");
+        UnitBody(text, settings);
+        return text.ToString();
+    }
+
+    /// <summary>
+    /// A sweep stage's array: task t runs unit <c>units[t]</c> of configuration <c>folders[t]</c>; its output goes
+    /// to that configuration's <c>cluster/logs/unit-I.log</c>, so each configuration reads like a submitted run.
+    /// </summary>
+    public static string Stage(ClusterFolder sweep, SlurmOptions options, SubmitSettings settings, int stage, IReadOnlyList<(string Folder, int Unit)> tasks)
+    {
+        var text = Header(sweep, options, settings, $"{sweep.JobPrefix}-stage", Path.Combine(sweep.Logs, $"stage-{stage}-task-%a.log"));
+        ArrayLines(text, options, tasks.Count == 1 ? "0" : $"0-{tasks.Count - 1}");
+        text.Append(CultureInfo.InvariantCulture, $"# Sweep stage {stage}: one task per (configuration, unit); the table below maps the task id to both.\n");
+        text.Append("set -u\n");
+        text.Append("folders=(").Append(string.Join(' ', tasks.Select(t => Quote(t.Folder)))).Append(")\n");
+        text.Append("units=(").Append(string.Join(' ', tasks.Select(t => t.Unit.ToString(CultureInfo.InvariantCulture)))).Append(")\n");
+        text.Append("folder=${folders[$SLURM_ARRAY_TASK_ID]}\n");
+        text.Append("unit=${units[$SLURM_ARRAY_TASK_ID]}\n");
+        text.Append("exec >>\"$folder/cluster/logs/unit-$unit.log\" 2>&1\n");
+        UnitBody(text, settings);
+        return text.ToString();
+    }
+
+    /// <summary>A sweep's driver: collects the stage's configurations, then submits the next stage (or writes the sweep's report).</summary>
+    public static string Driver(ClusterFolder sweep, SlurmOptions options, SubmitSettings settings)
+    {
+        var text = Header(sweep, CollectOptions(options), settings, $"{sweep.JobPrefix}-driver", Path.Combine(sweep.Logs, "driver.log"));
+        text.Append("#SBATCH --open-mode=append\n");
+        text.Append("# After a stage's array: collect its configurations, pick the winner, submit the next stage and its driver.\n");
+        text.Append("exec ").Append(Host(settings, "submit", ["--resume", sweep.RunFolder])).Append('\n');
+        return text.ToString();
+    }
+
+    private static void ArrayLines(StringBuilder text, SlurmOptions options, string spec)
+    {
+        var limit = options.ArrayLimit is { } n ? string.Create(CultureInfo.InvariantCulture, $"%{n}") : "";
+        text.Append(CultureInfo.InvariantCulture, $"#SBATCH --array={spec}{limit}\n");
+        text.Append(CultureInfo.InvariantCulture, $"#SBATCH --signal=B:TERM@{options.SignalSeconds}\n");
+    }
+
+    /// <summary>Runs unit <c>$unit</c> of run <c>$folder</c> with SIGTERM passed on, and records its exit code.</summary>
+    private static void UnitBody(StringBuilder text, SubmitSettings settings)
+    {
         text.Append("child=\n");
         text.Append("trap '[ -n \"$child\" ] && kill -TERM \"$child\" 2>/dev/null' TERM\n");
-        text.Append(Host(settings, "run", ["--resume", folder.RunFolder, "--unit"])).Append(" \"$task\" &\n");
+        text.Append(Host(settings, "run", ["--resume"])).Append(" \"$folder\" --unit \"$unit\" &\n");
         text.Append("child=$!\n");
         text.Append("# A trapped TERM ends the first wait early; wait until the unit has written its checkpoint and exited.\n");
         text.Append("while true; do wait \"$child\"; rc=$?; kill -0 \"$child\" 2>/dev/null || break; done\n");
-        var exit = Quote(Path.Combine(folder.Logs, "unit-"));
-        text.Append(CultureInfo.InvariantCulture, $"printf '%s\\n' \"$rc\" > {exit}\"$task.exit.tmp\" && mv {exit}\"$task.exit.tmp\" {exit}\"$task.exit\"\n");
+        text.Append("printf '%s\\n' \"$rc\" > \"$folder/cluster/logs/unit-$unit.exit.tmp\" && mv \"$folder/cluster/logs/unit-$unit.exit.tmp\" \"$folder/cluster/logs/unit-$unit.exit\"\n");
         text.Append("exit \"$rc\"\n");
-        return text.ToString();
     }
 
     /// <summary>The frozen-backbone job: every dataset's features into the shared feature cache, once.</summary>
@@ -45,12 +85,14 @@ internal static class SlurmScripts
     /// <summary>The collect job: results.csv, summary.md, statistics and report from the finished units.</summary>
     public static string Collect(ClusterFolder folder, SlurmOptions options, SubmitSettings settings)
     {
-        // The collect job needs no GPU: only the time and partition-like options carry over.
-        var kept = options.Directives.Where(d => d.Key is "partition" or "account" or "qos" or "time" or "clusters" or "reservation").ToList();
-        var text = Header(folder, options with { Directives = kept }, settings, $"{folder.JobPrefix}-collect", Path.Combine(folder.Logs, "collect.log"));
+        var text = Header(folder, CollectOptions(options), settings, $"{folder.JobPrefix}-collect", Path.Combine(folder.Logs, "collect.log"));
         text.Append("exec ").Append(Host(settings, "collect", [folder.RunFolder])).Append('\n');
         return text.ToString();
     }
+
+    /// <summary>The collect and driver jobs need no GPU: only the time and partition-like options carry over.</summary>
+    private static SlurmOptions CollectOptions(SlurmOptions options) =>
+        options with { Directives = [.. options.Directives.Where(d => d.Key is "partition" or "account" or "qos" or "time" or "clusters" or "reservation")] };
 
     /// <summary>Indices as Slurm's array syntax: runs of consecutive numbers as ranges (<c>0-5,7,9-11</c>).</summary>
     public static string ArraySpec(IReadOnlyList<int> indices)

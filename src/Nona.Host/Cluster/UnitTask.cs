@@ -36,7 +36,8 @@ internal static class UnitTask
         var (recipe, builder) = HostSetup.Recipe(recipePath, overrides, HostSetup.Catalog(pluginFolders));
         if (recorded is not null)
             RunFolder.RequireSameRecipe(folder, recorded, recipe);
-        if (recipe.Sweep is not null)
+        // A sweep's configuration folder records the sweep's recipe with the configuration's overrides: it is one run.
+        if (recipe.Sweep is not null && recorded is null)
             throw new NonaException($"{recipe.Path}: --unit runs one unit of a single run; a recipe with a sweep: block runs with nona run");
 
         using var signals = new StopSignals(errors);

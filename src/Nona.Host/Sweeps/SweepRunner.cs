@@ -62,7 +62,7 @@ internal sealed class SweepRunner(string recipePath, IReadOnlyList<string> overr
             chosen = null!;
             foreach (var stage in plan.Stages)
             {
-                var results = stage.Values.Select(v => RunConfig(folder, [.. winners, (stage.Key, v)], cancellationToken)).ToList();
+                var results = StageConfigs(stages.Count, winners).Select(c => RunConfig(folder, c, cancellationToken)).ToList();
                 chosen = Best(results, stage.Key);
                 winners.Add((stage.Key, chosen.Overrides[^1].Value));
                 stages.Add(new { key = stage.Key, results = results.Select(Describe).ToList(), winner = winners[^1].Value });
@@ -70,10 +70,7 @@ internal sealed class SweepRunner(string recipePath, IReadOnlyList<string> overr
         }
         else
         {
-            var combinations = plan.Stages.Aggregate(
-                (IEnumerable<List<(string, string)>>)[[]],
-                (acc, stage) => acc.SelectMany(c => stage.Values.Select(v => new List<(string, string)>(c) { (stage.Key, v) })));
-            var results = combinations.Select(c => RunConfig(folder, c, cancellationToken)).ToList();
+            var results = StageConfigs(0, []).Select(c => RunConfig(folder, c, cancellationToken)).ToList();
             chosen = Best(results, "grid");
             stages.Add(new { key = "grid", results = results.Select(Describe).ToList(), winner = Name(chosen.Overrides) });
         }
@@ -94,34 +91,67 @@ internal sealed class SweepRunner(string recipePath, IReadOnlyList<string> overr
 
     private SweepResult RunConfig(string root, IReadOnlyList<(string Key, string Value)> configOverrides, CancellationToken cancellationToken)
     {
-        // Named by the resolved recipe, so a configuration reached twice (a stage value equal to the recipe's own) runs once.
-        var (recipe, builder) = HostSetup.Recipe(recipePath, [.. overrides, .. configOverrides.Select(o => $"{o.Key}={o.Value}")], catalog);
-        var name = "cfg-" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(recipe.ResolvedText())))[..10];
-        if (finished.TryGetValue(name, out var known))
+        var config = Config(root, configOverrides);
+        if (finished.TryGetValue(config.Name, out var known))
             return known with { Overrides = configOverrides };
-        var folder = Path.Combine(root, "configs", name);
-        if (!File.Exists(Path.Combine(folder, "run.json")))
+        if (!config.Finished)
         {
             // An unfinished configuration (interrupted) continues from its units' checkpoints.
-            console.MarkupLineInterpolated($"[bold]sweep[/] {Name(configOverrides)} → {folder}");
-            AtomicFile.WriteText(Path.Combine(folder, "config.json"), JsonSerializer.Serialize(new { overrides = configOverrides.Select(o => $"{o.Key}={o.Value}") }, RunInfo.JsonOptions));
-            RunCommand.RunOne(recipe, builder, [.. overrides, .. configOverrides.Select(o => $"{o.Key}={o.Value}")], folder, console, cancellationToken);
+            console.MarkupLineInterpolated($"[bold]sweep[/] {Name(configOverrides)} → {config.Folder}");
+            config.WriteConfigFile();
+            RunCommand.RunOne(config.Recipe, config.Builder, config.Overrides, config.Folder, console, cancellationToken);
         }
         else
         {
-            console.MarkupLineInterpolated($"[grey]sweep {Name(configOverrides)}: finished earlier, reusing {folder}[/]");
+            console.MarkupLineInterpolated($"[grey]sweep {Name(configOverrides)}: finished earlier, reusing {config.Folder}[/]");
         }
 
-        var rows = ResultsReader.Read([folder]);
-        var select = plan.SelectMethod ?? rows[0].Method;
-        var selected = rows.Where(r => r.Method == select).ToList();
-        var result = new SweepResult(configOverrides, folder, selected.Average(r => r.ValMseScaled), selected.Average(r => r.MseScaled));
-        finished[name] = result;
+        var result = Result(config);
+        finished[config.Name] = result;
         return result;
     }
 
+    /// <summary>
+    /// The configuration <paramref name="configOverrides"/> of the sweep in <paramref name="root"/>: its recipe and
+    /// its folder <c>configs/cfg-HASH</c>, named by the resolved recipe, so a configuration reached twice (a stage
+    /// value equal to the recipe's own) runs once.
+    /// </summary>
+    public SweepConfig Config(string root, IReadOnlyList<(string Key, string Value)> configOverrides)
+    {
+        string[] all = [.. overrides, .. configOverrides.Select(o => $"{o.Key}={o.Value}")];
+        var (recipe, builder) = HostSetup.Recipe(recipePath, all, catalog);
+        var name = "cfg-" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(recipe.ResolvedText())))[..10];
+        return new SweepConfig(name, Path.Combine(root, "configs", name), recipe, builder, all, configOverrides);
+    }
+
+    /// <summary>The configurations of each stage given the winners so far (grid: one stage of every combination).</summary>
+    public IReadOnlyList<IReadOnlyList<(string Key, string Value)>> StageConfigs(int stage, IReadOnlyList<(string Key, string Value)> winners)
+    {
+        if (plan.Mode == SweepMode.Serial)
+            return [.. plan.Stages[stage].Values.Select(v => (IReadOnlyList<(string, string)>)[.. winners, (plan.Stages[stage].Key, v)])];
+        var combinations = plan.Stages.Aggregate(
+            (IEnumerable<List<(string, string)>>)[[]],
+            (acc, s) => acc.SelectMany(c => s.Values.Select(v => new List<(string, string)>(c) { (s.Key, v) })));
+        return [.. combinations];
+    }
+
+    /// <summary>How many stages the sweep runs one after another (grid: one).</summary>
+    public int StageCount => plan.Mode == SweepMode.Serial ? plan.Stages.Count : 1;
+
+    /// <summary>The key a serial stage varies ("grid" for a grid sweep).</summary>
+    public string StageKey(int stage) => plan.Mode == SweepMode.Serial ? plan.Stages[stage].Key : "grid";
+
+    /// <summary>A finished configuration's mean errors of the selecting method.</summary>
+    public SweepResult Result(SweepConfig config)
+    {
+        var rows = ResultsReader.Read([config.Folder]);
+        var select = plan.SelectMethod ?? rows[0].Method;
+        var selected = rows.Where(r => r.Method == select).ToList();
+        return new SweepResult(config.ConfigOverrides, config.Folder, selected.Average(r => r.ValMseScaled), selected.Average(r => r.MseScaled));
+    }
+
     /// <summary>The configuration with the lowest mean validation MSE; a diverged one (non-finite mean) is never chosen.</summary>
-    private static SweepResult Best(IReadOnlyList<SweepResult> results, string stage) =>
+    public static SweepResult Best(IReadOnlyList<SweepResult> results, string stage) =>
         results.Where(r => double.IsFinite(r.ValMseScaled)).MinBy(r => r.ValMseScaled)
         ?? throw new Abstractions.NonaException($"sweep stage {stage}: every configuration diverged (see the notes of configs/*); try a lower training.lr");
 
@@ -134,6 +164,24 @@ internal sealed class SweepRunner(string recipePath, IReadOnlyList<string> overr
         mse_scaled = result.MseScaled,
     };
 
-    private static string Name(IReadOnlyList<(string Key, string Value)> configOverrides) =>
+    /// <summary>The overrides as a reader sees them.</summary>
+    public static string Name(IReadOnlyList<(string Key, string Value)> configOverrides) =>
         configOverrides.Count == 0 ? "(recipe as written)" : string.Join(" ", configOverrides.Select(o => string.Create(CultureInfo.InvariantCulture, $"{o.Key}={o.Value}")));
+}
+
+/// <summary>One configuration of a sweep: its folder under <c>configs/</c>, recipe and overrides.</summary>
+/// <param name="Name">The folder name, <c>cfg-</c> + a hash of the resolved recipe.</param>
+/// <param name="Folder">The configuration's run folder.</param>
+/// <param name="Recipe">The recipe with the sweep's and the configuration's overrides.</param>
+/// <param name="Builder">Its plugin builder.</param>
+/// <param name="Overrides">Every override, as <c>KEY=VALUE</c> (the run's own, then the configuration's).</param>
+/// <param name="ConfigOverrides">The configuration's own overrides.</param>
+internal sealed record SweepConfig(string Name, string Folder, Recipe Recipe, PluginBuilder Builder, IReadOnlyList<string> Overrides, IReadOnlyList<(string Key, string Value)> ConfigOverrides)
+{
+    /// <summary>True when the configuration's run finished (its run.json is written).</summary>
+    public bool Finished => File.Exists(System.IO.Path.Combine(Folder, "run.json"));
+
+    /// <summary>Writes <c>config.json</c> (the configuration's overrides, for people and the sweep report).</summary>
+    public void WriteConfigFile() =>
+        AtomicFile.WriteText(System.IO.Path.Combine(Folder, "config.json"), JsonSerializer.Serialize(new { overrides = ConfigOverrides.Select(o => $"{o.Key}={o.Value}") }, RunInfo.JsonOptions));
 }

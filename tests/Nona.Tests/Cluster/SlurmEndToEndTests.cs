@@ -16,7 +16,7 @@ public sealed class SlurmEndToEndTests(ITestOutputHelper log)
     private static readonly string Small = Path.Combine(Cli.RepoRoot, "tests", "fixtures", "cluster", "small.yaml");
 
     // The synthetic recipe at 2 splits (4 datasets × 2 splits × 3 units = 24 tasks), a few epochs so CI stays short.
-    private static readonly string[] SyntheticSets = ["--set", "evaluation.splits=2", "--set", "training.max_epochs=6", "--set", "training.threads=1"];
+    private static readonly string[] SyntheticSets = ["--set", "evaluation.splits=2", "--set", "training.max_epochs=3", "--set", "training.threads=1"];
 
     [SlurmFact]
     public void The_synthetic_recipe_as_a_job_array_collects_to_the_bytes_of_a_local_run()
@@ -73,24 +73,69 @@ public sealed class SlurmEndToEndTests(ITestOutputHelper log)
         log.WriteLine($"first array: {unitsJob}");
     }
 
+    [SlurmFact]
+    public void A_serial_sweep_runs_one_array_per_stage_chained_by_driver_jobs_and_gives_the_local_sweep()
+    {
+        using var folder = new TempFolder();
+        var recipe = folder.Write("sweep.yaml", """
+            name: cluster-sweep
+            datasets: [{name: synthetic, target: spiral, n: 120, seed: 3}]
+            projector: {name: mlp, sizes: [16, 8]}
+            heads: [{name: nona, softstep: none}]
+            training: {max_epochs: 3, batch_size: 16, threads: 1}
+            evaluation: {splits: 1, two_stage: false, surfaces: false, save_models: false}
+            sweep:
+              mode: serial
+              select_method: nona
+              stages:
+                - key: heads[0].similarity
+                  values: [l2, cos]
+                - key: training.batch_size
+                  values: [16, 32]
+            """);
+        var local = Path.Combine(folder.Path, "local");
+        var (code, _, errors) = Cli.Run("run", recipe, "--out", local);
+        Assert.True(code == 0, errors);
+
+        var run = Path.Combine(folder.Path, "cluster");
+        (code, var output, errors) = Cli.Run("submit", recipe, "--out", run);
+        Assert.True(code == 0, errors + output);
+        Assert.Contains("submitted sweep stage 1 of 2: 4 unit(s) of 2 configuration(s)", output, StringComparison.Ordinal);
+        WaitUntil(run, () => File.Exists(Path.Combine(run, "sweep.json")), "the sweep's last driver job", failFast: true);
+
+        Assert.Equal(File.ReadAllBytes(Path.Combine(local, "sweep.json")), File.ReadAllBytes(Path.Combine(run, "sweep.json")));
+        var configs = Directory.GetDirectories(Path.Combine(local, "configs")).Select(Path.GetFileName).Order().ToList();
+        Assert.Equal(configs, Directory.GetDirectories(Path.Combine(run, "configs")).Select(Path.GetFileName).Order().ToList());
+        foreach (var config in configs)
+            Assert.Equal(File.ReadAllBytes(Path.Combine(local, "configs", config!, "results.csv")), File.ReadAllBytes(Path.Combine(run, "configs", config!, "results.csv")));
+        var driverLog = File.ReadAllText(Path.Combine(run, "cluster", "logs", "driver.log"));
+        Assert.Contains("submitted sweep stage 2 of 2", driverLog, StringComparison.Ordinal);
+        (code, output, errors) = Cli.Run("status", run);
+        Assert.True(code == 0, errors);
+        Assert.Contains("sweep finished", output, StringComparison.Ordinal);
+    }
+
     /// <summary>Waits (at most 4 minutes) for the collect job to write summary.md; on a timeout fails with what status and squeue say.</summary>
     private void WaitForCollect(string run) =>
-        WaitUntil(run, () => File.Exists(Path.Combine(run, "summary.md")), "the collect job");
+        WaitUntil(run, () => File.Exists(Path.Combine(run, "summary.md")), "the collect job", failFast: true);
 
-    private string WaitUntil(string run, Func<bool> done, string what)
+    private string WaitUntil(string run, Func<bool> done, string what, bool failFast = false)
     {
         var clock = Stopwatch.StartNew();
         while (clock.Elapsed < TimeSpan.FromMinutes(4))
         {
             if (done())
                 return $"{clock.Elapsed.TotalSeconds:F0} s";
+            // A task that failed means the dependent job will never run: say why now instead of at the timeout.
+            if (failFast && Directory.GetFiles(run, "unit-*.exit", SearchOption.AllDirectories).Any(f => File.ReadAllText(f).Trim() is not ("0" or "")))
+                break;
             Thread.Sleep(1000);
         }
 
         var (_, status, _) = Cli.Run("status", run);
         log.WriteLine(status);
         log.WriteLine(Squeue("-t", "all"));
-        Assert.Fail($"{what} of {run} did not finish within 4 minutes: {status}");
+        Assert.Fail($"{what} of {run} did not finish (waited {clock.Elapsed.TotalSeconds:F0} s): {status}");
         return "";
     }
 

@@ -60,7 +60,8 @@ public sealed class UnitTaskTests
         Assert.Contains("#SBATCH --signal=B:TERM@300", output, StringComparison.Ordinal);
         Assert.Contains($"#SBATCH --output={run}/cluster/logs/unit-%a.log", output, StringComparison.Ordinal);
         Assert.Contains("#SBATCH --gpus-per-task=1", output, StringComparison.Ordinal);
-        Assert.Contains("'run' '--resume' '" + run + "' '--unit' \"$task\" &", output, StringComparison.Ordinal);
+        Assert.Contains($"folder='{run}'", output, StringComparison.Ordinal);
+        Assert.Contains("'run' '--resume' \"$folder\" --unit \"$unit\" &", output, StringComparison.Ordinal);
         Assert.Contains("nona.dll'", output, StringComparison.Ordinal); // the built host, never ./nona
         Assert.Contains("--dependency=afterok:<units job id> --kill-on-invalid-dep=yes", output, StringComparison.Ordinal);
         Assert.DoesNotContain("--gpus-per-task", output.Split("collect.sbatch")[1], StringComparison.Ordinal); // the collect job needs no GPU
