@@ -127,19 +127,74 @@ internal sealed class NeighbourSearch
             var bankBlock = blocked.AsSpan((int)(((long)segmentBlocks[segment] + block) * Width * Lanes), Width * Lanes);
             var firstInBlock = firstRow + (block * Lanes);
             var valid = Math.Min(Lanes, rowsInSegment - (block * Lanes));
-            for (var q = 0; q < heaps.Length; q++)
+            var q = 0;
+            if (p is 1 or 2)
             {
-                var distance = Distances(queries.Slice(q * Width, Width), bankBlock, p);
-                var heap = heaps[q];
-                // Rows arrive in increasing index order, so once the heap is full only a strictly smaller
-                // distance can enter (an equal one has the higher index and loses the tie).
-                if (heap.Full && !Vector.LessThanAny(distance, new Vector<double>(heap.Worst)))
-                    continue;
-                distance.CopyTo(lanes);
-                for (var lane = 0; lane < valid; lane++)
-                    heap.Offer(lanes[lane], firstInBlock + lane);
+                // Four queries per pass over the block: one load of each bank vector serves four independent sums.
+                for (; q + 4 <= heaps.Length; q += 4)
+                {
+                    var (d0, d1, d2, d3) = Distances4(queries.Slice(q * Width, 4 * Width), bankBlock, p);
+                    Offer(heaps[q], d0, firstInBlock, valid, lanes);
+                    Offer(heaps[q + 1], d1, firstInBlock, valid, lanes);
+                    Offer(heaps[q + 2], d2, firstInBlock, valid, lanes);
+                    Offer(heaps[q + 3], d3, firstInBlock, valid, lanes);
+                }
             }
+
+            for (; q < heaps.Length; q++)
+                Offer(heaps[q], Distances(queries.Slice(q * Width, Width), bankBlock, p), firstInBlock, valid, lanes);
         }
+    }
+
+    private static void Offer(BoundedHeap heap, Vector<double> distance, int firstInBlock, int valid, Span<double> lanes)
+    {
+        // Rows arrive in increasing index order, so once the heap is full only a strictly smaller distance can
+        // enter (an equal one has the higher index and loses the tie).
+        if (heap.Full && !Vector.LessThanAny(distance, new Vector<double>(heap.Worst)))
+            return;
+        distance.CopyTo(lanes);
+        for (var lane = 0; lane < valid; lane++)
+            heap.Offer(lanes[lane], firstInBlock + lane);
+    }
+
+    /// <summary>Distances from four consecutive queries to one bank block (p = 1 or 2), each summed as in <see cref="Distances"/>.</summary>
+    private static (Vector<double>, Vector<double>, Vector<double>, Vector<double>) Distances4(ReadOnlySpan<double> queries, ReadOnlySpan<double> bankBlock, int p)
+    {
+        ref var bank = ref MemoryMarshal.GetReference(bankBlock);
+        ref var q0 = ref MemoryMarshal.GetReference(queries);
+        var width = queries.Length / 4;
+        ref var q1 = ref Unsafe.Add(ref q0, width);
+        ref var q2 = ref Unsafe.Add(ref q1, width);
+        ref var q3 = ref Unsafe.Add(ref q2, width);
+        Vector<double> s0 = Vector<double>.Zero, s1 = Vector<double>.Zero, s2 = Vector<double>.Zero, s3 = Vector<double>.Zero;
+        if (p == 1)
+        {
+            for (var j = 0; j < width; j++)
+            {
+                var b = Vector.LoadUnsafe(ref bank, (nuint)(j * Lanes));
+                s0 += Vector.Abs(new Vector<double>(Unsafe.Add(ref q0, j)) - b);
+                s1 += Vector.Abs(new Vector<double>(Unsafe.Add(ref q1, j)) - b);
+                s2 += Vector.Abs(new Vector<double>(Unsafe.Add(ref q2, j)) - b);
+                s3 += Vector.Abs(new Vector<double>(Unsafe.Add(ref q3, j)) - b);
+            }
+
+            return (NanAsInfinity(s0), NanAsInfinity(s1), NanAsInfinity(s2), NanAsInfinity(s3));
+        }
+
+        for (var j = 0; j < width; j++)
+        {
+            var b = Vector.LoadUnsafe(ref bank, (nuint)(j * Lanes));
+            var d0 = Vector.Abs(new Vector<double>(Unsafe.Add(ref q0, j)) - b);
+            var d1 = Vector.Abs(new Vector<double>(Unsafe.Add(ref q1, j)) - b);
+            var d2 = Vector.Abs(new Vector<double>(Unsafe.Add(ref q2, j)) - b);
+            var d3 = Vector.Abs(new Vector<double>(Unsafe.Add(ref q3, j)) - b);
+            s0 += d0 * d0;
+            s1 += d1 * d1;
+            s2 += d2 * d2;
+            s3 += d3 * d3;
+        }
+
+        return (NanAsInfinity(Vector.SquareRoot(s0)), NanAsInfinity(Vector.SquareRoot(s1)), NanAsInfinity(Vector.SquareRoot(s2)), NanAsInfinity(Vector.SquareRoot(s3)));
     }
 
     /// <summary>Distances from one query to the <see cref="Vector{T}.Count"/> rows of one bank block.</summary>
