@@ -14,6 +14,13 @@ using static TorchSharp.torch;
 // text: our BERT against ONNX Runtime on the MiniLM weights (tokens/s), and tokenizer throughput.
 // audio-decode [FOLDER]: decode + mono + 16 kHz resample rate per audio file (seconds of audio per second).
 // audio-forward [THREADS]: HuBERT-base and Whisper-tiny encoder throughput, eval and fine-tuning step.
+// knn [ROWSxWIDTH...] [--threads N] [--no-sklearn]: the two-stage k-NN grid search against scikit-learn's.
+if (args.FirstOrDefault() == "knn")
+{
+    Nona.Bench.KnnBench.Run(args[1..]);
+    return;
+}
+
 if (args.FirstOrDefault() == "audio-decode")
 {
     Nona.Bench.AudioDecodeBench.Run(args.Length > 1 ? args[1] : Path.Combine("tests", "fixtures", "audio"));

@@ -14,4 +14,19 @@ public interface IRegressor
 
     /// <summary>What was fitted, for logs and run.json (e.g. <c>k=5 p=2 weights=distance</c>).</summary>
     string Describe();
+
+    /// <summary>
+    /// Writes the fitted state to <paramref name="stream"/> (the plugin's own binary format; the stream is left
+    /// open), so that a fresh instance made by the same plugin can <see cref="Load"/> it. Only valid after
+    /// <see cref="Fit"/> or <see cref="Load"/>; throws <see cref="InvalidOperationException"/> before.
+    /// </summary>
+    void Save(Stream stream);
+
+    /// <summary>
+    /// Reads what <see cref="Save"/> wrote, replacing any fitted state: afterwards <see cref="Predict"/> returns the
+    /// same bits, and <see cref="Describe"/> the same text, as the saved instance did. The state read wins over
+    /// this instance's fitting options. Throws <see cref="InvalidDataException"/> for a stream this plugin did not
+    /// write.
+    /// </summary>
+    void Load(Stream stream);
 }

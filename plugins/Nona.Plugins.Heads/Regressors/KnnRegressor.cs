@@ -38,6 +38,11 @@ public sealed class KnnOptions
     /// <summary>Standardise each feature with the fitting data's mean and standard deviation.</summary>
     [Description("standardise features with the training data's mean and sd")]
     public bool Standardize { get; set; } = true;
+
+    /// <summary>Threads of the neighbour search.</summary>
+    [Description("threads for the neighbour search (0 = all cores); the results do not depend on it")]
+    [Range(0, 4096)]
+    public int Threads { get; set; }
 }
 
 /// <summary>The tuned k-NN regressor of two-stage fine-tuning (and of the raw-input baseline).</summary>
@@ -53,70 +58,116 @@ public sealed class KnnRegressorFactory : PluginFactory<KnnOptions, IRegressor>
     }
 }
 
+
 /// <summary>
-/// Brute-force k-NN regression (exact, deterministic: ties in distance go to the lower index). Fit chooses
-/// (k, p, weights) on the grid by contiguous k-fold cross-validated MSE, first best on ties, then keeps all points.
+/// Exact k-NN regression (deterministic: ties in distance go to the lower index, as a stable sort would). Fit
+/// chooses (k, p, weights) on the grid by contiguous k-fold cross-validated MSE, first best on ties, then keeps
+/// all points. Each (query, p) is searched once (<see cref="NeighbourSearch"/>) and every k and weighting of the
+/// grid is read from that one sorted list.
 /// </summary>
 public sealed class KnnRegressor(KnnOptions options) : IRegressor
 {
-    private double[][] points = [];
+    private double[][] inputs = [];
     private double[] labels = [];
     private double[] mean = [];
     private double[] scale = [];
+    private NeighbourSearch? search;
     private (int K, int P, KnnWeighting Weights) chosen;
     private double chosenCvMse;
 
     /// <inheritdoc />
+    /// <remarks>Keeps references to <paramref name="x"/> (for <see cref="Save"/>) and <paramref name="y"/>; do not change them afterwards.</remarks>
     public void Fit(double[][] x, double[] y)
     {
         if (x.Length != y.Length || x.Length < 2)
             throw new ArgumentException("k-NN needs at least two rows and one label per row");
         (mean, scale) = options.Standardize ? Standardizer.Fit(x) : Standardizer.Identity(x[0].Length);
-        points = Standardizer.Apply(x, mean, scale);
+        inputs = x;
         labels = y;
-        (chosen, chosenCvMse) = CrossValidate();
+        // The folds are the search's segments: a fold's validation rows are left out without copying the rest.
+        var folds = Math.Min(options.Folds, x.Length);
+        search = new NeighbourSearch(x, mean, scale, [.. Enumerable.Range(0, folds + 1).Select(f => f * x.Length / folds)]);
+        (chosen, chosenCvMse) = CrossValidate(search, folds);
     }
 
     /// <inheritdoc />
     public double[] Predict(double[][] x)
     {
-        var queries = Standardizer.Apply(x, mean, scale);
-        var k = Math.Min(chosen.K, points.Length);
-        return [.. queries.Select(q => Estimate(Nearest(q, points, chosen.P), labels, k, chosen.Weights))];
+        var bank = search ?? throw new InvalidOperationException("k-NN: Predict before Fit or Load");
+        var k = Math.Min(chosen.K, bank.Rows);
+        var queries = new double[x.Length * mean.Length];
+        for (var q = 0; q < x.Length; q++)
+        {
+            for (var j = 0; j < mean.Length; j++)
+                queries[(q * mean.Length) + j] = (x[q][j] - mean[j]) / scale[j]; // Standardizer.Apply's bits
+        }
+
+        var neighbours = bank.Search(queries, chosen.P, k, skipSegment: -1, options.Threads);
+        return [.. Enumerable.Range(0, x.Length).Select(q => Estimate(neighbours, q, labels, k, chosen.Weights))];
     }
+
+    /// <summary>The chosen configuration's cross-validated MSE (mean over the fitting rows).</summary>
+    public double CrossValidatedMse => chosenCvMse;
 
     /// <inheritdoc />
     public string Describe() => string.Create(
         CultureInfo.InvariantCulture,
         $"k={chosen.K} p={chosen.P} weights={chosen.Weights.ToString().ToLowerInvariant()} cv_mse={chosenCvMse:G6}");
 
-    private ((int, int, KnnWeighting), double) CrossValidate()
+    /// <inheritdoc />
+    public void Save(Stream stream)
     {
-        var folds = Math.Min(options.Folds, points.Length);
+        if (search is null)
+            throw new InvalidOperationException("k-NN: Save before Fit");
+        KnnFile.Write(stream, new KnnFile.State(inputs, labels, mean, scale, chosen.K, chosen.P, chosen.Weights, chosenCvMse));
+    }
+
+    /// <inheritdoc />
+    public void Load(Stream stream)
+    {
+        var state = KnnFile.Read(stream);
+        (inputs, labels, mean, scale) = (state.Inputs, state.Labels, state.Mean, state.Scale);
+        (chosen, chosenCvMse) = ((state.K, state.P, state.Weights), state.CvMse);
+        // Predictions do not depend on the segments, so one suffices; standardising again gives the fitted bits.
+        search = new NeighbourSearch(inputs, mean, scale, [0, inputs.Length]);
+    }
+
+    private ((int, int, KnnWeighting), double) CrossValidate(NeighbourSearch bank, int folds)
+    {
+        var n = bank.Rows;
         var candidates = (from p in options.P from k in options.K from w in options.Weights select (k, p, w)).ToList();
-        var squaredError = new double[candidates.Count];
+        var errors = candidates.Select(_ => new double[n]).ToArray(); // per candidate and row, summed in row order below
+        var maxK = options.K.Max();
         for (var fold = 0; fold < folds; fold++)
         {
             // Contiguous folds (scikit-learn's KFold without shuffling): the split already shuffled the rows.
-            var start = fold * points.Length / folds;
-            var end = (fold + 1) * points.Length / folds;
-            var trainIdx = Enumerable.Range(0, points.Length).Where(i => i < start || i >= end).ToArray();
-            var trainPoints = trainIdx.Select(i => points[i]).ToArray();
-            var trainLabels = trainIdx.Select(i => labels[i]).ToArray();
+            var start = bank.SegmentStart(fold);
+            var size = bank.SegmentLength(fold);
+            var trainCount = n - size;
+            var queries = new double[size * bank.Width];
+            for (var i = 0; i < size; i++)
+                bank.CopyRow(start + i, queries.AsSpan(i * bank.Width, bank.Width));
             foreach (var p in options.P.Distinct())
             {
-                for (var i = start; i < end; i++)
+                var neighbours = bank.Search(queries, p, Math.Min(maxK, trainCount), skipSegment: fold, options.Threads);
+                for (var c = 0; c < candidates.Count; c++)
                 {
-                    var order = Nearest(points[i], trainPoints, p);
-                    for (var c = 0; c < candidates.Count; c++)
+                    if (candidates[c].p != p)
+                        continue;
+                    for (var i = 0; i < size; i++)
                     {
-                        if (candidates[c].p != p)
-                            continue;
-                        var estimate = Estimate(order, trainLabels, Math.Min(candidates[c].k, trainPoints.Length), candidates[c].w);
-                        squaredError[c] += (estimate - labels[i]) * (estimate - labels[i]);
+                        var estimate = Estimate(neighbours, i, labels, Math.Min(candidates[c].k, trainCount), candidates[c].w);
+                        errors[c][start + i] = (estimate - labels[start + i]) * (estimate - labels[start + i]);
                     }
                 }
             }
+        }
+
+        var squaredError = new double[candidates.Count];
+        for (var c = 0; c < candidates.Count; c++)
+        {
+            foreach (var e in errors[c])
+                squaredError[c] += e;
         }
 
         var best = 0;
@@ -126,45 +177,30 @@ public sealed class KnnRegressor(KnnOptions options) : IRegressor
                 best = c;
         }
 
-        return (candidates[best], squaredError[best] / points.Length);
+        return (candidates[best], squaredError[best] / n);
     }
 
-    /// <summary>All reference points ordered by Minkowski distance to <paramref name="query"/>, ties by index.</summary>
-    private static (int Index, double Distance)[] Nearest(double[] query, double[][] reference, int p)
+    /// <summary>The estimate of query <paramref name="q"/> from its first <paramref name="k"/> sorted neighbours.</summary>
+    private static double Estimate(Neighbours neighbours, int q, double[] y, int k, KnnWeighting weighting)
     {
-        var result = new (int Index, double Distance)[reference.Length];
-        for (var i = 0; i < reference.Length; i++)
-            result[i] = (i, Minkowski(query, reference[i], p));
-        Array.Sort(result, (l, r) => l.Distance != r.Distance ? l.Distance.CompareTo(r.Distance) : l.Index.CompareTo(r.Index));
-        return result;
-    }
-
-    private static double Minkowski(double[] a, double[] b, int p)
-    {
-        double sum = 0;
-        for (var j = 0; j < a.Length; j++)
-        {
-            var d = Math.Abs(a[j] - b[j]);
-            sum += p switch { 1 => d, 2 => d * d, _ => Math.Pow(d, p) };
-        }
-
-        return p switch { 1 => sum, 2 => Math.Sqrt(sum), _ => Math.Pow(sum, 1.0 / p) };
-    }
-
-    private static double Estimate((int Index, double Distance)[] order, double[] y, int k, KnnWeighting weighting)
-    {
-        if (weighting == KnnWeighting.Distance && order[0].Distance == 0)
+        var offset = q * neighbours.Count;
+        var distances = neighbours.Distances;
+        var rows = neighbours.Rows;
+        if (weighting == KnnWeighting.Distance && distances[offset] == 0)
         {
             // As scikit-learn: exact matches take all the weight, shared equally.
-            var exact = order.TakeWhile(o => o.Distance == 0).Take(k).ToArray();
-            return exact.Average(o => y[o.Index]);
+            double sum = 0;
+            long exact = 0;
+            for (var i = 0; i < k && distances[offset + i] == 0; i++, exact++)
+                sum += y[rows[offset + i]];
+            return sum / exact;
         }
 
         double weighted = 0, total = 0;
         for (var i = 0; i < k; i++)
         {
-            var w = weighting == KnnWeighting.Uniform ? 1.0 : 1.0 / order[i].Distance;
-            weighted += w * y[order[i].Index];
+            var w = weighting == KnnWeighting.Uniform ? 1.0 : 1.0 / distances[offset + i];
+            weighted += w * y[rows[offset + i]];
             total += w;
         }
 

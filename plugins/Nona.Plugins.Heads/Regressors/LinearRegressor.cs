@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text;
 using Nona.Abstractions;
 
 namespace Nona.Plugins.Heads.Regressors;
@@ -19,6 +20,7 @@ public sealed class LinearRegressorFactory : PluginFactory<LinearOptions, IRegre
 /// <summary>Solves the normal equations (XᵀX) w = Xᵀy by Gaussian elimination with partial pivoting.</summary>
 public sealed class LinearRegressor : IRegressor
 {
+    private static readonly byte[] Magic = Encoding.ASCII.GetBytes("NONA-LIN");
     private double[] weights = [];
 
     /// <inheritdoc />
@@ -47,6 +49,37 @@ public sealed class LinearRegressor : IRegressor
     /// <inheritdoc />
     public string Describe() =>
         "w=[" + string.Join(", ", weights.Select(w => w.ToString("G6", CultureInfo.InvariantCulture))) + "]";
+
+    /// <inheritdoc />
+    /// <remarks>Format: <c>NONA-LIN</c>, version 1 (int32), the weight count (int32), the weights (float64), the last one the intercept.</remarks>
+    public void Save(Stream stream)
+    {
+        if (weights.Length == 0)
+            throw new InvalidOperationException("linear: Save before Fit");
+        using var writer = new BinaryWriter(stream, Encoding.UTF8, leaveOpen: true);
+        writer.Write(Magic);
+        writer.Write(1);
+        writer.Write(weights.Length);
+        foreach (var w in weights)
+            writer.Write(w);
+    }
+
+    /// <inheritdoc />
+    public void Load(Stream stream)
+    {
+        using var reader = new BinaryReader(stream, Encoding.UTF8, leaveOpen: true);
+        if (!reader.ReadBytes(Magic.Length).AsSpan().SequenceEqual(Magic))
+            throw new InvalidDataException("not a linear regressor file (no NONA-LIN header)");
+        if (reader.ReadInt32() is var version && version != 1)
+            throw new InvalidDataException($"linear regressor file version {version}; this build reads version 1");
+        var count = reader.ReadInt32();
+        if (count < 1)
+            throw new InvalidDataException($"linear regressor file: {count} weights");
+        var read = new double[count];
+        for (var i = 0; i < count; i++)
+            read[i] = reader.ReadDouble();
+        weights = read;
+    }
 
     private static double[] Solve(double[,] augmented, int n)
     {
