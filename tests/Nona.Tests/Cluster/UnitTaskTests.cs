@@ -83,4 +83,25 @@ public sealed class UnitTaskTests
         Assert.Contains("1 of 2 units are not done (unit 1 (spiral split 0 nona))", errors, StringComparison.Ordinal);
         Assert.False(File.Exists(Path.Combine(run, "results.csv")));
     }
+
+    [Fact]
+    public void The_features_job_fills_the_cache_once_and_a_unit_then_reads_its_frozen_features_from_it()
+    {
+        using var folder = new TempFolder();
+        var cache = Path.Combine(folder.Path, "cache");
+        var run = Path.Combine(folder.Path, "run");
+        string[] sets = ["--set", "datasets=[{name: numbers, n: 60, seed: 11}]", "--set", "evaluation.splits=1", "--set", "training.max_epochs=2", "--set", $"data.cache={cache}"];
+        var text = Path.Combine(Cli.RepoRoot, "recipes", "text-demo.yaml");
+        var (code, output, errors) = Cli.Run(["run", text, "--out", run, "--features-only", .. sets]);
+        Assert.True(code == 0, errors + output);
+        Assert.Contains("features ready for 1 dataset(s)", output, StringComparison.Ordinal);
+        var features = Directory.GetFiles(Path.Combine(cache, "features"), "*.bin");
+        Assert.Single(features);
+        var written = File.GetLastWriteTimeUtc(features[0]);
+
+        (code, output, errors) = Cli.Run("run", "--resume", run, "--unit", "1");
+        Assert.True(code == 0, errors + output);
+        Assert.Contains("frozen-backbone features reused from", output, StringComparison.Ordinal);
+        Assert.Equal(written, File.GetLastWriteTimeUtc(features[0]));
+    }
 }
