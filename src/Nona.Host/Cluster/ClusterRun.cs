@@ -53,7 +53,18 @@ internal static class ClusterRun
         var plugins = request.Plugins.Count > 0 ? [.. request.Plugins.Select(Path.GetFullPath)] : recordedSettings?.Plugins ?? [];
         var catalog = HostSetup.Catalog(plugins);
         var (recipe, builder) = HostSetup.Recipe(recipePath, overrides, catalog);
-        var options = SlurmOptions.Parse(request.Slurm, recordedSettings is null ? SlurmOptions.None : SlurmOptions.Parse(recordedSettings.Slurm, SlurmOptions.None));
+        // The recipe's cluster.slurm block, then what an earlier submission recorded, then --slurm: the later wins.
+        SlurmOptions options;
+        try
+        {
+            options = SlurmOptions.Parse(recipe.ClusterSlurm, SlurmOptions.None);
+        }
+        catch (NonaException e)
+        {
+            throw new NonaException($"{recipe.Path}: cluster.slurm: {e.Message[(e.Message.IndexOf(": ", StringComparison.Ordinal) + 2)..]}");
+        }
+
+        options = SlurmOptions.Parse(request.Slurm, recordedSettings is null ? options : SlurmOptions.Parse(recordedSettings.Slurm, options));
         var settings = new SubmitSettings(options.ToTexts(), plugins, recordedSettings?.WorkingFolder ?? Environment.CurrentDirectory);
 
         if (recorded is not null)

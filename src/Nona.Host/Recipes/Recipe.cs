@@ -50,6 +50,9 @@ internal sealed class Recipe
         return writer.ToString();
     }
 
+    /// <summary>The <c>cluster.slurm</c> options for <c>nona submit</c>, as <c>KEY=VALUE</c> texts (<c>--slurm</c> overrides them).</summary>
+    public IReadOnlyList<string> ClusterSlurm { get; init; } = [];
+
     /// <summary>The <c>sweep:</c> block, or null for a single run.</summary>
     public Sweeps.SweepPlan? Sweep { get; init; }
 }

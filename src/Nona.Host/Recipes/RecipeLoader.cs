@@ -12,7 +12,7 @@ namespace Nona.Host.Recipes;
 internal static class RecipeLoader
 {
     private static readonly string[] TopLevelKeys =
-        ["name", "seed", "plugins", "data", "datasets", "backbone", "projector", "heads", "training", "evaluation", "sweep"];
+        ["name", "seed", "plugins", "data", "datasets", "backbone", "projector", "heads", "training", "evaluation", "sweep", "cluster"];
 
     /// <summary>Loads and validates <paramref name="path"/>.</summary>
     /// <param name="path">The recipe file.</param>
@@ -57,6 +57,7 @@ internal static class RecipeLoader
             Evaluation = (EvaluationOptions)binder.Bind(typeof(EvaluationOptions), Child(root, "evaluation"), "evaluation"),
             Resolved = root,
             Sweep = Sweeps.SweepPlan.Parse(root, problems),
+            ClusterSlurm = ClusterBlock.Slurm(root, problems),
         };
         RecipeRules.Check(recipe, root, problems);
         problems.ThrowIfAny();

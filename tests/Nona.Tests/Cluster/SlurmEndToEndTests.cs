@@ -74,6 +74,43 @@ public sealed class SlurmEndToEndTests(ITestOutputHelper log)
     }
 
     [SlurmFact]
+    public void Sigterm_to_a_tasks_batch_shell_as_before_the_time_limit_leaves_a_checkpoint_and_the_resubmission_continues_it()
+    {
+        using var folder = new TempFolder();
+        // One dense unit long enough (about 10 s) to be stopped in the middle, and its split's baselines.
+        string[] sets = ["--set", "datasets=[{name: synthetic, target: spiral, n: 1000, noise: 0.1, seed: 102}]", "--set", "heads=[{name: dense}]", "--set", "evaluation.splits=1", "--set", "training.max_epochs=100", "--set", "training.patience=100"];
+        var run = Path.Combine(folder.Path, "run");
+        var (code, output, errors) = Cli.Run(["submit", Small, "--out", run, .. sets, "--slurm", "array-limit=1"]);
+        Assert.True(code == 0, errors + output);
+        // Unit 0 (dense) is training once log.csv has its first epochs; then Slurm's own path for --signal=B:TERM.
+        WaitUntil(run, () => File.Exists(Path.Combine(run, "log.csv")) && File.ReadAllLines(Path.Combine(run, "log.csv")).Length > 3, "unit 0's first epochs");
+        var job = File.ReadAllText(Path.Combine(run, "cluster", "submissions.json")).Split("\"units_job\": \"")[1].Split('"')[0];
+        Assert.Equal("", Scancel("--batch", "--signal=TERM", $"{job}_0"));
+        WaitUntil(run, () => File.Exists(Path.Combine(run, "cluster", "logs", "unit-0.exit")), "unit 0's stop");
+
+        Assert.Equal("130", File.ReadAllText(Path.Combine(run, "cluster", "logs", "unit-0.exit")).Trim());
+        Assert.True(File.Exists(Path.Combine(run, "units", "spiral", "split-0", "dense", "checkpoint.bin")), "a stopped unit keeps its checkpoint");
+        (code, output, _) = Cli.Run("status", run);
+        Assert.Contains("stopped: unit 0 (spiral split 0 dense): exit 130: stopped; resume with: nona submit --resume", output, StringComparison.Ordinal);
+
+        WaitUntil(run, () => Jobs(run).All(state => state is "COMPLETED" or "FAILED" or "CANCELLED"), "the rest of the array");
+        (code, output, errors) = Cli.Run("submit", "--resume", run);
+        Assert.True(code == 0, errors + output);
+        Assert.Contains("submitted 1 of 2 units", output, StringComparison.Ordinal);
+        WaitForCollect(run);
+        // The resubmitted task continued from the checkpoint: its first logged epoch of dense is not epoch 1.
+        var dense = File.ReadAllLines(Path.Combine(run, "log.csv")).Skip(1).Select(l => l.Split(',')).Where(c => c[1] == "dense").ToList();
+        var pids = dense.Select(c => c[^1]).Distinct().ToList();
+        Assert.Equal(2, pids.Count);
+        Assert.True(int.Parse(dense.First(c => c[^1] == pids[1])[3], System.Globalization.CultureInfo.InvariantCulture) > 1, "the resubmitted unit started over instead of continuing");
+
+        var local = Path.Combine(folder.Path, "local");
+        (code, _, errors) = Cli.Run(["run", Small, "--out", local, .. sets]);
+        Assert.True(code == 0, errors);
+        Assert.Equal(File.ReadAllBytes(Path.Combine(local, "results.csv")), File.ReadAllBytes(Path.Combine(run, "results.csv")));
+    }
+
+    [SlurmFact]
     public void A_serial_sweep_runs_one_array_per_stage_chained_by_driver_jobs_and_gives_the_local_sweep()
     {
         using var folder = new TempFolder();
@@ -146,9 +183,13 @@ public sealed class SlurmEndToEndTests(ITestOutputHelper log)
         return [.. Squeue("-h", "-t", "all", "-r", "-n", prefix, "-o", "%T").Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)];
     }
 
-    private static string Squeue(params string[] arguments)
+    private static string Squeue(params string[] arguments) => Slurm("squeue", arguments);
+
+    private static string Scancel(params string[] arguments) => Slurm("scancel", arguments);
+
+    private static string Slurm(string program, string[] arguments)
     {
-        var start = new ProcessStartInfo("squeue") { RedirectStandardOutput = true, RedirectStandardError = true };
+        var start = new ProcessStartInfo(program) { RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (var argument in arguments)
             start.ArgumentList.Add(argument);
         using var process = Process.Start(start)!;
