@@ -5,12 +5,21 @@ namespace Nona.Abstractions;
 
 /// <summary>
 /// Inputs loaded sample by sample (decoded images, audio clips): the base every file-backed family uses. A batch's
-/// samples decode in parallel on every core, so the model does not wait on one thread of decoding.
+/// samples decode in parallel on every core, and — with <see cref="Prefetch"/> — the next batch decodes on a
+/// background task while the consumer computes on this one, so the model does not wait on decoding.
 /// </summary>
 public abstract class SampleInputSource : InputSource
 {
     /// <summary>Threads that decode the samples of one batch.</summary>
     public int DecodeThreads { get; init; } = Math.Max(1, Environment.ProcessorCount);
+
+    /// <summary>
+    /// Decode batch i + 1 in the background while the consumer works on batch i (default on; the host sets it
+    /// from <c>training.prefetch</c>). The batches are the same either way: each sample's augmentation is seeded by
+    /// (seed, pass, sample), never by the order of decoding. A sample that fails to decode fails when the consumer
+    /// asks for its batch, as without prefetch.
+    /// </summary>
+    public bool Prefetch { get; set; } = true;
 
     /// <summary>Base seed of training-time augmentation: the same seed, pass and sample give the same crop.</summary>
     public int AugmentationSeed { get; init; }
@@ -75,11 +84,51 @@ public abstract class SampleInputSource : InputSource
     /// <inheritdoc />
     public override IEnumerable<InputBatch> Batches(IReadOnlyList<long[]> plan, ScalarType dtype, Device device, int? augmentationPass = null, CancellationToken cancellationToken = default)
     {
-        // Each batch decodes in parallel on every core, on the consumer's own turn.
-        foreach (var indices in plan)
+        if (!Prefetch || plan.Count < 2)
         {
-            cancellationToken.ThrowIfCancellationRequested();
-            yield return Load(indices, dtype, device, augmentationPass);
+            // Each batch decodes in parallel on every core, on the consumer's own turn.
+            foreach (var indices in plan)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                yield return Load(indices, dtype, device, augmentationPass);
+            }
+
+            yield break;
+        }
+
+        // One batch ahead, never more: memory stays at two batches. The background task only decodes and stacks
+        // (no scalar temporaries: the rule of docs/torch-lifetimes.md), the consumer owns every batch it receives.
+        Task<InputBatch>? next = Task.Run(() => Load(plan[0], dtype, device, augmentationPass), cancellationToken);
+        try
+        {
+            for (var i = 0; i < plan.Count; i++)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                var current = next!.GetAwaiter().GetResult(); // rethrows a decode failure as itself
+                next = null;
+                if (i + 1 < plan.Count)
+                {
+                    var following = plan[i + 1];
+                    next = Task.Run(() => Load(following, dtype, device, augmentationPass), CancellationToken.None);
+                }
+
+                yield return current;
+            }
+        }
+        finally
+        {
+            // The consumer stopped early (an exception, early stopping, a signal): the batch in flight is nobody's.
+            if (next is not null)
+            {
+                try
+                {
+                    next.GetAwaiter().GetResult().Dispose();
+                }
+                catch (Exception e) when (e is NonaException or OperationCanceledException)
+                {
+                    // It would have failed when asked for; nobody asks now.
+                }
+            }
         }
     }
 }

@@ -29,6 +29,8 @@ internal sealed class ExperimentRunner(Recipe recipe, PluginBuilder builder, IRu
         {
             var dataset = builder.Create<IDataset>(spec, builder.Context(spec.Key, 0, placement.DType));
             var data = dataset.Load(cancellationToken);
+            if (data.Inputs is SampleInputSource decoded)
+                decoded.Prefetch = recipe.Training.Prefetch;
             var name = spec.HasLabel ? spec.Label : data.Name;
             if (!names.Add(name))
                 throw new NonaException($"{recipe.Path}: {spec.Key}: a dataset named '{name}' is already in this recipe; give this one a distinct 'label:'");

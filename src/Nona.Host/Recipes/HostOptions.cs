@@ -136,6 +136,10 @@ public sealed class TrainingOptions
     [Range(0, 1024)]
     public int Threads { get; set; }
 
+    /// <summary>Decode the next batch of file-backed inputs while the model computes on this one.</summary>
+    [Description("decode the next batch of file-backed inputs (images, audio) in the background while the model computes (same results either way)")]
+    public bool Prefetch { get; set; } = true;
+
     /// <summary>Minutes between checkpoints inside an epoch (one is always written at the end of each epoch).</summary>
     [Description("minutes between checkpoints inside a long epoch (one is always written at each epoch's end; 0: only there)")]
     [Range(0.0, 10000.0)]
