@@ -39,7 +39,7 @@ internal static class Explainer
 
         var explained = Explain(model, rows, units, request.Top);
         var note = run.TwoStage
-            ? $"{run.Method} explains only its prediction: its {model.TwoStage!.Describe()} regressor does not report which training rows it averaged"
+            ? $"{run.Method} explains only its prediction: its two-stage regressor ({model.TwoStage!.Describe()}) does not report which training rows it averaged"
             : model.UsesNeighbours ? null : $"{run.Method} does not predict from neighbours: its predictions are shown without any";
         var explanation = new Explanation(run.RunFolder, run.Dataset, run.Method, split, rows.Name, units, model.Info.BankRows?.Length ?? 0, explained, note, model.SoftStep);
 
