@@ -15,16 +15,17 @@ internal sealed class RunModels
     /// <summary>The suffix of a two-stage method: <c>nona+knn</c> is the <c>nona</c> model with its saved regressor.</summary>
     public const string TwoStageSuffix = "+knn";
 
-    private RunModels(string folder, string dataset, string method, IReadOnlyList<int> splits)
+    private RunModels(string folder, string dataset, string method, bool twoStage, IReadOnlyList<int> splits)
     {
         this.folder = folder;
         Dataset = dataset;
         Method = method;
+        TwoStage = twoStage;
         Splits = splits;
     }
 
     /// <summary>True for a two-stage method: the head's model embeds and its saved regressor predicts.</summary>
-    public bool TwoStage => Method.EndsWith(TwoStageSuffix, StringComparison.Ordinal);
+    public bool TwoStage { get; }
 
     /// <summary>The head whose model folder is used (<see cref="Method"/> without <c>+knn</c>).</summary>
     public string Head => TwoStage ? Method[..^TwoStageSuffix.Length] : Method;
@@ -68,7 +69,10 @@ internal sealed class RunModels
         if (!methods.Contains(chosenMethod))
             throw new NonaException($"{runFolder}: no saved model of method '{chosenMethod}' for dataset '{chosenDataset}'; saved: {string.Join(", ", methods)} (choose with --method)");
 
-        var chosen = new RunModels(run, chosenDataset, chosenMethod, []);
+        // A head whose own label ends in +knn is that head, not a two-stage method.
+        var twoStage = chosenMethod.EndsWith(TwoStageSuffix, StringComparison.Ordinal)
+            && !splitFolders.Any(k => Directory.Exists(Path.Combine(models, FolderNames.Safe(chosenDataset), $"split-{k}", FolderNames.Safe(chosenMethod))));
+        var chosen = new RunModels(run, chosenDataset, chosenMethod, twoStage, []);
         var withMethod = splitFolders.Where(k => File.Exists(Path.Combine(chosen.ModelFolder(k), "model.json")) && (!chosen.TwoStage || SavedModel.HasTwoStage(chosen.ModelFolder(k)))).ToList();
         if (split is { } only)
         {
@@ -77,7 +81,7 @@ internal sealed class RunModels
             withMethod = [only];
         }
 
-        return new RunModels(run, chosenDataset, chosenMethod, withMethod);
+        return new RunModels(run, chosenDataset, chosenMethod, twoStage, withMethod);
     }
 
     /// <summary>The model folder of split <paramref name="split"/> (the head's, for a two-stage method).</summary>
