@@ -1,4 +1,6 @@
 using System.Text.Json;
+using System.Text.Json.Serialization;
+using Nona.Abstractions;
 using Nona.Host.Protocol;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -16,10 +18,18 @@ namespace Nona.Host.Output;
 /// <param name="DatasetFingerprint">The dataset inputs' fingerprint (<see cref="Nona.Abstractions.InputSource.Fingerprint"/>) when the run saved the model, so an explanation can tell whether the rows it shows are still the ones trained on; null when the source cannot say.</param>
 internal sealed record SavedModelInfo(string Dataset, int Split, string Method, long InputDim, bool FrozenBackbone, int[]? BankRows, int[]? TestRows = null, string? DatasetFingerprint = null);
 
+/// <summary>The two-stage regressor fitted on a head's train embeddings (the <c>&lt;method&gt;+knn</c> row), saved with the head.</summary>
+/// <param name="Method">Its row's method (<c>nona+knn</c>).</param>
+/// <param name="Plugin">The regressor plugin's name (the recipe's <c>evaluation.knn</c>).</param>
+/// <param name="Options">The options it was created with (its factory's options type).</param>
+/// <param name="Regressor">The fitted regressor.</param>
+internal sealed record TwoStageRegressor(string Method, string Plugin, object Options, IRegressor Regressor);
+
 /// <summary>
 /// Saves a trained model under <c>models/&lt;dataset&gt;/split-&lt;k&gt;/&lt;method&gt;/</c>: <c>weights.bin</c>
 /// (TorchSharp state dict; a frozen backbone's pretrained weights are not in it), for NONA <c>neighbours.bin</c>
-/// (bank embeddings and scaled labels), <c>recipe.yaml</c> (the resolved recipe) and <c>model.json</c> (label
+/// (bank embeddings and scaled labels), with two-stage evaluation <c>two-stage.bin</c> (the fitted regressor,
+/// <see cref="IRegressor.Save"/>), <c>recipe.yaml</c> (the resolved recipe) and <c>model.json</c> (label
 /// scaler, training outcome, what <see cref="Models.SavedModel"/> needs to rebuild it). Each file is written atomically.
 /// </summary>
 internal static class ModelStore
@@ -27,8 +37,22 @@ internal static class ModelStore
     /// <summary>The resolved recipe's file name in a model folder.</summary>
     public const string RecipeFile = "recipe.yaml";
 
+    /// <summary>The two-stage regressor's file name in a model folder.</summary>
+    public const string TwoStageFile = "two-stage.bin";
+
+    /// <summary>
+    /// How a regressor's options are written to and read from model.json: the recipe's key names, enums by name,
+    /// so the file reads like the recipe and the options rebind to the plugin's options type.
+    /// </summary>
+    public static readonly JsonSerializerOptions RegressorOptionsJson = new()
+    {
+        WriteIndented = true,
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower) },
+    };
+
     /// <summary>Saves one model.</summary>
-    public static void Save(string folder, RegressionModel model, NeighbourBank? bank, LabelScaler scaler, TrainingOutcome outcome, SavedModelInfo info, string resolvedRecipe, string dtype, string dataRoot)
+    public static void Save(string folder, RegressionModel model, NeighbourBank? bank, LabelScaler scaler, TrainingOutcome outcome, SavedModelInfo info, string resolvedRecipe, string dtype, string dataRoot, TwoStageRegressor? twoStage = null)
     {
         Directory.CreateDirectory(folder);
         AtomicFile.Write(Path.Combine(folder, "weights.bin"), temporary => model.save(temporary));
@@ -36,6 +60,15 @@ internal static class ModelStore
         {
             using var tensors = new TensorBundle(bank.Embeddings, bank.Labels);
             AtomicFile.Write(Path.Combine(folder, "neighbours.bin"), temporary => tensors.save(temporary));
+        }
+
+        if (twoStage is not null)
+        {
+            AtomicFile.Write(Path.Combine(folder, TwoStageFile), temporary =>
+            {
+                using var stream = File.Create(temporary);
+                twoStage.Regressor.Save(stream);
+            });
         }
 
         AtomicFile.WriteText(Path.Combine(folder, RecipeFile), resolvedRecipe);
@@ -54,6 +87,15 @@ internal static class ModelStore
             dataset_fingerprint = info.DatasetFingerprint,
             label_scaler = new { min = scaler.Min, max = scaler.Max },
             neighbours = bank is null ? null : new { count = bank.Labels.shape[0], embedding_dim = bank.Embeddings.shape[1] },
+            two_stage = twoStage is null ? null : new
+            {
+                method = twoStage.Method,
+                plugin = twoStage.Plugin,
+                // The options it was made with, so the plugin catalog can rebuild the regressor before Load reads its state.
+                options = JsonSerializer.SerializeToElement(twoStage.Options, twoStage.Options.GetType(), RegressorOptionsJson),
+                file = TwoStageFile,
+                fitted = twoStage.Regressor.Describe(),
+            },
             training = new { epochs = outcome.Epochs, best_epoch = outcome.BestEpoch, best_val_mse_scaled = outcome.BestValMse },
             recipe = resolvedRecipe,
         };

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Nona.Abstractions;
 using Nona.Host.Protocol;
 using Nona.Host.Recipes;
 
@@ -66,11 +67,15 @@ internal sealed class RunOutput(string folder, Recipe recipe)
     /// <summary>Keeps a dataset's surfaces for surfaces.png.</summary>
     public void AddSurfaces(SurfacePanels panels) => surfaces.Add(panels);
 
-    /// <summary>Saves a trained model under models/.</summary>
-    public void SaveModel(SavedModelInfo info, RegressionModel model, NeighbourBank? bank, LabelScaler scaler, TrainingOutcome outcome)
+    /// <summary>
+    /// Saves a trained model under models/, with its fitted two-stage regressor <paramref name="twoStage"/> (the
+    /// recipe's <c>evaluation.knn</c>, made with <paramref name="twoStageOptions"/>) when there is one.
+    /// </summary>
+    public void SaveModel(SavedModelInfo info, RegressionModel model, NeighbourBank? bank, LabelScaler scaler, TrainingOutcome outcome, IRegressor? twoStage = null, object? twoStageOptions = null)
     {
         var path = Path.Combine(Folder, "models", FolderNames.Safe(info.Dataset), $"split-{info.Split}", FolderNames.Safe(info.Method));
-        ModelStore.Save(path, model, bank, scaler, outcome, info, resolvedRecipe, recipe.Training.Dtype.ToString().ToLowerInvariant(), recipe.DataRoot);
+        var regressor = twoStage is null ? null : new TwoStageRegressor($"{info.Method}+knn", recipe.Evaluation.Knn.Name, twoStageOptions ?? throw new ArgumentNullException(nameof(twoStageOptions)), twoStage);
+        ModelStore.Save(path, model, bank, scaler, outcome, info, resolvedRecipe, recipe.Training.Dtype.ToString().ToLowerInvariant(), recipe.DataRoot, regressor);
     }
 
     /// <summary>

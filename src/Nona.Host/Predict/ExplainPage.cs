@@ -56,7 +56,7 @@ internal static class ExplainPage
         html.Append("</p>\n");
         if (e.Note is not null)
             html.Append("<p class=\"note\">").Append(Encode(e.Note)).Append("</p>\n");
-        else
+        else if (e.SoftStep == "s2") // S1 and none behave otherwise: S1's mask does reach 0, none has no mask
             html.Append("<p class=\"note\">S2's mask never reaches exactly 0, so no neighbour is removed outright: “rejected” counts the neighbours whose mask value is below 0.01 (their weight is cut by at least a factor of 100).</p>\n");
         if (previewNote is not null)
             html.Append("<p class=\"note\">").Append(Encode(previewNote)).Append("</p>\n");

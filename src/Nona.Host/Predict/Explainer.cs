@@ -31,15 +31,17 @@ internal static class Explainer
         var run = RunModels.Choose(request.RunFolder, request.Dataset, request.Method, request.Split ?? 0);
         var split = run.Splits[0];
         var folder = run.ModelFolder(split);
-        using var model = SavedModel.Load(folder, catalog);
+        using var model = SavedModel.Load(folder, catalog, run.TwoStage);
         var rows = PredictionInputs.Read(run, folder, model, request.Source, catalog, cancellationToken);
         if (request.Limit > 0 && rows.Rows.Length > request.Limit)
             rows = rows with { Rows = rows.Rows[..request.Limit] };
         var units = Predictor.UnitsOf(folder, model, catalog, cancellationToken);
 
         var explained = Explain(model, rows, units, request.Top);
-        var note = model.UsesNeighbours ? null : $"{run.Method} does not predict from neighbours: its predictions are shown without any";
-        var explanation = new Explanation(run.RunFolder, run.Dataset, run.Method, split, rows.Name, units, model.Info.BankRows?.Length ?? 0, explained, note);
+        var note = run.TwoStage
+            ? $"{run.Method} explains only its prediction: its two-stage regressor ({model.TwoStage!.Describe()}) does not report which training rows it averaged"
+            : model.UsesNeighbours ? null : $"{run.Method} does not predict from neighbours: its predictions are shown without any";
+        var explanation = new Explanation(run.RunFolder, run.Dataset, run.Method, split, rows.Name, units, model.Info.BankRows?.Length ?? 0, explained, note, model.SoftStep);
 
         var previews = Previews(run, folder, model, rows, explained, catalog, cancellationToken, out var previewNote);
         var page = ExplainPage.Render(explanation, previews, previewNote);
@@ -58,7 +60,8 @@ internal static class Explainer
         double Original(double scaled) => units.Original(model.Scaler.Unscale(scaled));
         double LabelOf(int row) => double.IsNaN(rows.Data.Labels[row]) ? double.NaN : units.Original(rows.Data.Labels[row]);
         var result = new List<ExplainedPrediction>(rows.Rows.Length);
-        var chunks = model.Attend(rows.Data.Inputs, rows.Rows, top);
+        // A two-stage model predicts with its regressor, whose neighbours the IRegressor API does not expose.
+        var chunks = model.TwoStage is null ? model.Attend(rows.Data.Inputs, rows.Rows, top) : null;
         if (chunks is null)
         {
             var predictions = model.PredictScaled(rows.Data.Inputs, rows.Rows);

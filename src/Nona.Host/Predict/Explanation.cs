@@ -28,4 +28,5 @@ internal sealed record ExplainedPrediction(int Row, double Prediction, double La
 /// <param name="BankSize">How many training rows the head attends to.</param>
 /// <param name="Predictions">One per query.</param>
 /// <param name="Note">What the head can and cannot explain (dense: no neighbours).</param>
-internal sealed record Explanation(string RunFolder, string Dataset, string Method, int Split, string InputName, LabelUnits Units, int BankSize, IReadOnlyList<ExplainedPrediction> Predictions, string? Note);
+/// <param name="SoftStep">The head's SoftStep plugin (<c>s2</c>), or null when it names none.</param>
+internal sealed record Explanation(string RunFolder, string Dataset, string Method, int Split, string InputName, LabelUnits Units, int BankSize, IReadOnlyList<ExplainedPrediction> Predictions, string? Note, string? SoftStep = null);

@@ -42,7 +42,7 @@ internal static class Predictor
         {
             cancellationToken.ThrowIfCancellationRequested();
             var folder = run.ModelFolder(split);
-            using var model = SavedModel.Load(folder, catalog);
+            using var model = SavedModel.Load(folder, catalog, run.TwoStage);
             rows ??= PredictionInputs.Read(run, folder, model, request.Source, catalog, cancellationToken);
             units ??= UnitsOf(folder, model, catalog, cancellationToken);
             var scaled = model.PredictScaled(rows.Data.Inputs, rows.Rows);

@@ -1,4 +1,5 @@
 using Nona.Abstractions;
+using Nona.Host.Models;
 using Nona.Host.Output;
 
 namespace Nona.Host.Predict;
@@ -11,13 +12,23 @@ internal sealed class RunModels
 {
     private readonly string folder;
 
-    private RunModels(string folder, string dataset, string method, IReadOnlyList<int> splits)
+    /// <summary>The suffix of a two-stage method: <c>nona+knn</c> is the <c>nona</c> model with its saved regressor.</summary>
+    public const string TwoStageSuffix = "+knn";
+
+    private RunModels(string folder, string dataset, string method, bool twoStage, IReadOnlyList<int> splits)
     {
         this.folder = folder;
         Dataset = dataset;
         Method = method;
+        TwoStage = twoStage;
         Splits = splits;
     }
+
+    /// <summary>True for a two-stage method: the head's model embeds and its saved regressor predicts.</summary>
+    public bool TwoStage { get; }
+
+    /// <summary>The head whose model folder is used (<see cref="Method"/> without <c>+knn</c>).</summary>
+    public string Head => TwoStage ? Method[..^TwoStageSuffix.Length] : Method;
 
     /// <summary>The dataset whose models are used.</summary>
     public string Dataset { get; }
@@ -52,12 +63,17 @@ internal sealed class RunModels
         if (splitFolders.Count == 0)
             throw new NonaException($"{runFolder}: dataset '{chosenDataset}' has no saved split; rerun with evaluation.save_models: true");
 
-        var methods = splitFolders.SelectMany(k => Names(Path.Combine(models, FolderNames.Safe(chosenDataset), $"split-{k}"))).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
+        // A head saved with its two-stage regressor offers both methods: `nona` and `nona+knn`.
+        var methods = splitFolders.SelectMany(k => Methods(Path.Combine(models, FolderNames.Safe(chosenDataset), $"split-{k}"))).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
         var chosenMethod = method ?? (methods.Contains("nona") ? "nona" : null) ?? Pick(methods, null, "method", "--method", runFolder);
         if (!methods.Contains(chosenMethod))
             throw new NonaException($"{runFolder}: no saved model of method '{chosenMethod}' for dataset '{chosenDataset}'; saved: {string.Join(", ", methods)} (choose with --method)");
 
-        var withMethod = splitFolders.Where(k => File.Exists(Path.Combine(models, FolderNames.Safe(chosenDataset), $"split-{k}", FolderNames.Safe(chosenMethod), "model.json"))).ToList();
+        // A head whose own label ends in +knn is that head, not a two-stage method.
+        var twoStage = chosenMethod.EndsWith(TwoStageSuffix, StringComparison.Ordinal)
+            && !splitFolders.Any(k => Directory.Exists(Path.Combine(models, FolderNames.Safe(chosenDataset), $"split-{k}", FolderNames.Safe(chosenMethod))));
+        var chosen = new RunModels(run, chosenDataset, chosenMethod, twoStage, []);
+        var withMethod = splitFolders.Where(k => File.Exists(Path.Combine(chosen.ModelFolder(k), "model.json")) && (!chosen.TwoStage || SavedModel.HasTwoStage(chosen.ModelFolder(k)))).ToList();
         if (split is { } only)
         {
             if (!withMethod.Contains(only))
@@ -65,11 +81,14 @@ internal sealed class RunModels
             withMethod = [only];
         }
 
-        return new RunModels(run, chosenDataset, chosenMethod, withMethod);
+        return new RunModels(run, chosenDataset, chosenMethod, twoStage, withMethod);
     }
 
-    /// <summary>The model folder of split <paramref name="split"/>.</summary>
-    public string ModelFolder(int split) => Path.Combine(folder, "models", FolderNames.Safe(Dataset), $"split-{split}", FolderNames.Safe(Method));
+    /// <summary>The model folder of split <paramref name="split"/> (the head's, for a two-stage method).</summary>
+    public string ModelFolder(int split) => Path.Combine(folder, "models", FolderNames.Safe(Dataset), $"split-{split}", FolderNames.Safe(Head));
+
+    private static IEnumerable<string> Methods(string splitFolder) =>
+        Names(splitFolder).SelectMany(name => SavedModel.HasTwoStage(Path.Combine(splitFolder, name)) ? [name, name + TwoStageSuffix] : new[] { name });
 
     private static List<string> Names(string parent) =>
         Directory.Exists(parent) ? [.. Directory.GetDirectories(parent).Select(Path.GetFileName).OfType<string>().Order(StringComparer.Ordinal)] : [];

@@ -234,8 +234,7 @@ internal sealed class ExperimentRunner(Recipe recipe, PluginBuilder builder, IRu
         var valPredictions = Inference.PredictRows(model, inputs, s.Scaled, s.Split.Val, neighbourRows, placement);
         var row = s.Row(method, valPredictions, Inference.Predict(model, zTest, bank));
         rows.Add(new UnitRow(row, clock.Elapsed.TotalSeconds, null, s.Surfaces ? Grid(model, bank) : null));
-        if (recipe.Evaluation.SaveModels)
-            output.SaveModel(new SavedModelInfo(s.Name, s.Index, method, precomputed ? inputs.VectorDim : s.Data.Inputs.VectorDim, precomputed, bank is null ? null : neighbourRows, s.Split.Test, s.Fingerprint.Value), model, bank, s.Scaler, outcome);
+        IRegressor? knn = null;
         var saveEmbeddings = recipe.Evaluation.Embeddings == EmbeddingOutput.Save || (recipe.Evaluation.Embeddings == EmbeddingOutput.FirstSplit && s.Index == 0);
         if (saveEmbeddings || recipe.Evaluation.TwoStage)
         {
@@ -246,7 +245,7 @@ internal sealed class ExperimentRunner(Recipe recipe, PluginBuilder builder, IRu
             if (recipe.Evaluation.TwoStage)
             {
                 clock.Restart();
-                var knn = NewKnn(projector.OutputDim);
+                knn = NewKnn(projector.OutputDim);
                 knn.Fit(Placement.ToRows(zTrain), [.. s.Split.Train.Select(i => s.Scaled[i])]);
                 var twoStage = s.Row($"{method}+knn", knn.Predict(Placement.ToRows(zVal)), knn.Predict(Placement.ToRows(zTest)));
                 double[]? surface = null;
@@ -260,6 +259,10 @@ internal sealed class ExperimentRunner(Recipe recipe, PluginBuilder builder, IRu
                 rows.Add(new UnitRow(twoStage, clock.Elapsed.TotalSeconds, knn.Describe(), surface));
             }
         }
+
+        // Saved after the two-stage fit, so the model folder holds the regressor of its +knn row too.
+        if (recipe.Evaluation.SaveModels)
+            output.SaveModel(new SavedModelInfo(s.Name, s.Index, method, precomputed ? inputs.VectorDim : s.Data.Inputs.VectorDim, precomputed, bank is null ? null : neighbourRows, s.Split.Test, s.Fingerprint.Value), model, bank, s.Scaler, outcome, knn, knn is null ? null : KnnOptions());
 
         return new UnitRecord(rows, [], outcome);
 
@@ -313,6 +316,9 @@ internal sealed class ExperimentRunner(Recipe recipe, PluginBuilder builder, IRu
 
     private IRegressor NewKnn(long width) =>
         builder.Create<IRegressor>(recipe.Evaluation.Knn, builder.Context("evaluation.knn", width, placement.DType));
+
+    private object KnnOptions() =>
+        builder.OptionsOf<IRegressor>(recipe.Evaluation.Knn, builder.Context("evaluation.knn", 0, placement.DType));
 
     /// <summary>Everything about one split that the methods share.</summary>
     private sealed record SplitContext(string Name, DatasetData Data, Lazy<(InputSource Inputs, bool Precomputed)> Training, Lazy<string?> Fingerprint, int Index, int Seed, DataSplit Split, LabelScaler Scaler, double[] Scaled, bool Surfaces)

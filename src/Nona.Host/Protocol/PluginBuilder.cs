@@ -33,10 +33,21 @@ internal sealed class PluginBuilder(PluginCatalog catalog, Recipe recipe, ITable
     public T Create<T>(PluginReference reference, PluginContext context)
         where T : class
     {
-        var entry = catalog.Entries.FirstOrDefault(e => e.Name == reference.Name && e.ProductType == typeof(T))
-            ?? throw new NonaException($"{context.RecipePath}: {context.RecipeKey}: no plugin '{reference.Name}' makes a {typeof(T).Name}");
-        return Make<T>(entry, reference.Options ?? Activator.CreateInstance(entry.Factory.OptionsType)!, context);
+        return Make<T>(Entry<T>(reference.Name, context), OptionsOf<T>(reference, context), context);
     }
+
+    /// <summary>The options <paramref name="reference"/> creates its plugin with: the bound ones, else the plugin's defaults.</summary>
+    public object OptionsOf<T>(PluginReference reference, PluginContext context)
+        where T : class => reference.Options ?? Activator.CreateInstance(Entry<T>(reference.Name, context).Factory.OptionsType)!;
+
+    /// <summary>The options type of the <typeparamref name="T"/> plugin <paramref name="name"/> (to bind saved options to).</summary>
+    public Type OptionsType<T>(string name, PluginContext context)
+        where T : class => Entry<T>(name, context).Factory.OptionsType;
+
+    private PluginEntry Entry<T>(string name, PluginContext context)
+        where T : class =>
+        catalog.Entries.FirstOrDefault(e => e.Name == name && e.ProductType == typeof(T))
+            ?? throw new NonaException($"{context.RecipePath}: {context.RecipeKey}: no plugin '{name}' makes a {typeof(T).Name}");
 
     private static T Make<T>(PluginEntry entry, object options, PluginContext context)
         where T : class

@@ -69,6 +69,37 @@ public sealed partial class PredictTests
         Assert.All(lines, l => Assert.EndsWith(",,,,,,", l, StringComparison.Ordinal));
     }
 
+    [Fact]
+    public void A_two_stage_method_explains_its_regressors_predictions_and_says_it_shows_no_neighbours()
+    {
+        using var folder = new TempFolder();
+        var output = Path.Combine(folder.Path, "e");
+        var (code, text, errors) = Cli.Run("explain", runs.Vector, "--test", "--split", "0", "--method", "nona+knn", "--limit", "6", "--out", output);
+        Assert.True(code == 0, errors);
+        Assert.Contains("nona+knn explains only its prediction", text, StringComparison.Ordinal);
+        var lines = File.ReadAllLines(Path.Combine(output, "explain.csv")).Skip(1).Select(l => l.Split(',')).ToList();
+        Assert.Equal(6, lines.Count);
+        Assert.DoesNotContain("S2's mask never reaches", File.ReadAllText(Path.Combine(output, "index.html")), StringComparison.Ordinal);
+
+        // The predictions shown are the regressor's: what nona predict gives for the same rows.
+        var predicted = Path.Combine(folder.Path, "p.csv");
+        Assert.Equal(0, Cli.Run("predict", runs.Vector, "--test", "--split", "0", "--method", "nona+knn", "--out", predicted).Code);
+        var expected = ReadPredictions(predicted).Take(6).ToList();
+        Assert.Equal(expected.Select(r => r.Row), lines.Select(c => int.Parse(c[0], CultureInfo.InvariantCulture)));
+        for (var i = 0; i < expected.Count; i++)
+            Assert.Equal(expected[i].Prediction, Number(lines[i][1]), 12);
+    }
+
+    [Fact]
+    public void The_note_that_the_mask_never_reaches_zero_is_shown_for_s2()
+    {
+        using var folder = new TempFolder();
+        var output = Path.Combine(folder.Path, "e");
+        var (code, _, errors) = Cli.Run("explain", runs.Vector, "--test", "--split", "0", "--method", "nona", "--limit", "2", "--out", output);
+        Assert.True(code == 0, errors);
+        Assert.Contains("S2's mask never reaches exactly 0", File.ReadAllText(Path.Combine(output, "index.html")), StringComparison.Ordinal);
+    }
+
     [ChromiumFact]
     public void The_explain_page_shows_every_thumbnail_in_a_browser()
     {

@@ -30,15 +30,57 @@ public sealed partial class PredictTests(PredictTests.Runs runs) : IClassFixture
             Assert.Equal(expected, Sum(rows).ToString("R", CultureInfo.InvariantCulture));
             Assert.True(mse > 0);
         }
+    }
 
-        // Inference.Mse's own summation order, so the bits match results.csv's `mse` column.
-        static double Sum(List<(int Row, double Prediction, double Label)> rows)
+    [Theory]
+    [InlineData("nona+knn")]
+    [InlineData("dense+knn")]
+    public void The_two_stage_regressor_saved_with_the_head_gives_the_runs_knn_rows_to_the_last_bit(string method)
+    {
+        var run = runs.Vector;
+        using var folder = new TempFolder();
+        foreach (var split in new[] { 0, 1 })
         {
-            double sum = 0;
-            foreach (var r in rows)
-                sum += (r.Prediction - r.Label) * (r.Prediction - r.Label);
-            return sum / rows.Count;
+            var output = Path.Combine(folder.Path, $"{method}-{split}.csv");
+            var (code, text, errors) = Cli.Run("predict", run, "--test", "--split", $"{split}", "--method", method, "--out", output);
+            Assert.True(code == 0, errors);
+            var rows = ReadPredictions(output);
+            Assert.All(File.ReadAllLines(output).Skip(1), l => Assert.Equal(method, l.Split(',')[1]));
+            var expected = File.ReadAllLines(Path.Combine(run, "results.csv")).Select(l => l.Split(',')).Single(c => c[0] == "spiral" && c[1] == method && c[2] == $"{split}");
+            Assert.Equal(expected[5], Sum(rows).ToString("R", CultureInfo.InvariantCulture));
+            // The scaled MSE predict reports equals the run's mse_scaled (read from results.csv) to the digits shown.
+            var reported = ScaledMse().Match(text);
+            Assert.True(reported.Success, text);
+            Assert.Equal(reported.Groups[1].Value, reported.Groups[2].Value);
         }
+
+        // A k-NN regressor does not predict what its head predicts: the rows really come from the regressor.
+        var headOutput = Path.Combine(folder.Path, "head.csv");
+        Assert.Equal(0, Cli.Run("predict", run, "--test", "--split", "0", "--method", method.Replace("+knn", "", StringComparison.Ordinal), "--out", headOutput).Code);
+        Assert.NotEqual(ReadPredictions(headOutput).Select(r => r.Prediction), ReadPredictions(Path.Combine(folder.Path, $"{method}-0.csv")).Select(r => r.Prediction));
+    }
+
+    [Fact]
+    public void Model_json_records_the_two_stage_regressor_plugin_options_and_fit()
+    {
+        var run = runs.Vector;
+        var folder = Path.Combine(run, "models", "spiral", "split-1", "nona");
+        Assert.True(File.Exists(Path.Combine(folder, "two-stage.bin")));
+        using var model = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(folder, "model.json")));
+        var twoStage = model.RootElement.GetProperty("two_stage");
+        Assert.Equal("nona+knn", twoStage.GetProperty("method").GetString());
+        Assert.Equal("knn", twoStage.GetProperty("plugin").GetString());
+        Assert.Equal("two-stage.bin", twoStage.GetProperty("file").GetString());
+        var options = twoStage.GetProperty("options");
+        Assert.Equal([3, 5, 7], options.GetProperty("k").EnumerateArray().Select(e => e.GetInt32()));
+        Assert.Equal(["uniform", "distance"], options.GetProperty("weights").EnumerateArray().Select(e => e.GetString()));
+        Assert.Equal(5, options.GetProperty("folds").GetInt32());
+
+        // What was fitted is what run.json says the run's nona+knn row of split 1 used.
+        using var info = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(run, "run.json")));
+        var fitted = info.RootElement.GetProperty("regressors").EnumerateArray()
+            .Single(r => r.GetProperty("method").GetString() == "nona+knn" && r.GetProperty("split").GetInt32() == 1).GetProperty("fitted").GetString();
+        Assert.Equal(fitted, twoStage.GetProperty("fitted").GetString());
     }
 
     [Fact]
@@ -166,6 +208,18 @@ public sealed partial class PredictTests(PredictTests.Runs runs) : IClassFixture
         [.. File.ReadAllLines(path).Skip(1).Select(l => l.Split(',')).Select(c => (int.Parse(c[0], CultureInfo.InvariantCulture), Parse(c[3]), c[5].Length == 0 ? double.NaN : Parse(c[5])))];
 
     private static double Parse(string cell) => double.Parse(cell, CultureInfo.InvariantCulture);
+
+    // Inference.Mse's own summation order, so the bits match results.csv's `mse` column.
+    private static double Sum(List<(int Row, double Prediction, double Label)> rows)
+    {
+        double sum = 0;
+        foreach (var r in rows)
+            sum += (r.Prediction - r.Label) * (r.Prediction - r.Label);
+        return sum / rows.Count;
+    }
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"MSE×10³ \(scaled, as results\.csv\) ([0-9.]+); the run's test MSE×10³ ([0-9.]+)")]
+    private static partial System.Text.RegularExpressions.Regex ScaledMse();
 
     // The samples of `entry` written as a table the modality's *-csv plugin reads: values, texts, or files (the
     // previews: images and clips as the model sees them).
