@@ -18,7 +18,7 @@ internal enum UnitPhase
     /// <summary>Its task ended with an error.</summary>
     Failed,
 
-    /// <summary>Its task was stopped by a signal (the time limit) after a checkpoint: resubmitting continues it.</summary>
+    /// <summary>Its task was stopped by a signal (the time limit, scancel): resubmitting continues it from its last checkpoint.</summary>
     Stopped,
 
     /// <summary>Not done, not queued, no error recorded (never submitted, or its task was killed outright).</summary>
@@ -50,7 +50,9 @@ internal sealed record UnitState(int Index, UnitKey Key, UnitPhase Phase, string
             else if (queued is not null && queued.TryGetValue(index, out var state))
                 states.Add(new(index, key, state == "running" ? UnitPhase.Running : UnitPhase.Queued, state));
             else if (ReadQuietly(folder.UnitExit(index)) is { } exit && int.TryParse(exit, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var code) && code != 0)
-                states.Add(new(index, key, code == Cli.ExitCodes.Interrupted ? UnitPhase.Stopped : UnitPhase.Failed, $"exit {code}: {LastLine(folder.UnitLog(index))}"));
+                // 130: stopped after a checkpoint; above 128 otherwise: killed by a signal (scancel sends TERM to the
+                // task's shell and the unit both, which stops it at once), resumable from its last checkpoint.
+                states.Add(new(index, key, code > 128 ? UnitPhase.Stopped : UnitPhase.Failed, $"exit {code}: {LastLine(folder.UnitLog(index))}"));
             else
                 states.Add(new(index, key, UnitPhase.Pending, null));
         }
