@@ -7,7 +7,8 @@ namespace Nona.Tests.Reports;
 /// <summary>Serial and grid sweeps: configurations as run folders, winners by validation MSE, resume.</summary>
 public sealed class SweepTests
 {
-    private const string Recipe = """
+    /// <summary>A two-stage sweep in seconds (MODE: serial or grid); the cluster tests submit the same one.</summary>
+    internal const string Recipe = """
         name: tiny-sweep
         datasets: [{name: synthetic, target: spiral, n: 120, seed: 3}]
         projector: {name: mlp, sizes: [16, 8]}
