@@ -42,28 +42,38 @@ internal sealed class PluginCatalog
         foreach (var file in Directory.EnumerateFiles(folder, "*.dll", SearchOption.AllDirectories).Order(StringComparer.Ordinal))
         {
             var full = Path.GetFullPath(file);
-            if (loadedFiles.Add(full) && ReferencesAbstractions(full))
-                AddAssembly(full);
+            if (loadedFiles.Add(full) && AbstractionsReference(full) is { } builtAgainst)
+            {
+                if (AbstractionsVersion.Refusal(builtAgainst, AbstractionsVersion.Host) is { } refusal)
+                    loadErrors.Add($"{full}: {refusal}");
+                else
+                    AddAssembly(full);
+            }
         }
     }
 
-    // Reads only the metadata tables: native libraries and unrelated assemblies in a plugin folder are never loaded.
-    // A managed image that cannot be read is reported rather than skipped: it is most likely a broken plugin.
-    private bool ReferencesAbstractions(string path)
+    // The Nona.Abstractions version the assembly was built against, or null when it does not reference it. Reads only
+    // the metadata tables, so native libraries and unrelated assemblies in a plugin folder are never loaded, and a
+    // plugin of another version is refused before the runtime tries to bind it. A managed image that cannot be read
+    // is reported rather than skipped: it is most likely a broken plugin.
+    private Version? AbstractionsReference(string path)
     {
         try
         {
             using var stream = File.OpenRead(path);
             using var pe = new PEReader(stream);
             if (!pe.HasMetadata)
-                return false;
+                return null;
             var reader = pe.GetMetadataReader();
-            return reader.AssemblyReferences.Any(h => reader.GetString(reader.GetAssemblyReference(h).Name) == "Nona.Abstractions");
+            return reader.AssemblyReferences.Select(reader.GetAssemblyReference)
+                .Where(r => reader.GetString(r.Name) == "Nona.Abstractions")
+                .Select(r => r.Version)
+                .FirstOrDefault();
         }
         catch (Exception e) when (e is BadImageFormatException or IOException or InvalidOperationException)
         {
             loadErrors.Add($"{path}: not a readable .NET assembly ({e.Message.ReplaceLineEndings(" ")}); rebuild or remove it");
-            return false;
+            return null;
         }
     }
 
@@ -81,7 +91,10 @@ internal sealed class PluginCatalog
             var assembly = new PluginLoadContext(path).LoadFromAssemblyPath(path);
             using var container = new ContainerConfiguration().WithAssembly(assembly).CreateContainer();
             foreach (var export in container.GetExports<Lazy<IPluginFactory, PluginMetadata>>())
-                Register(export.Metadata, export.Value, path);
+            {
+                if (Construct(export, path) is { } factory)
+                    Register(export.Metadata, factory, path);
+            }
         }
         catch (Exception e) when (e is ReflectionTypeLoadException or BadImageFormatException or FileLoadException or FileNotFoundException
             or TypeLoadException or System.Composition.Hosting.CompositionFailedException or InvalidOperationException or MissingMethodException)
@@ -91,12 +104,34 @@ internal sealed class PluginCatalog
         }
     }
 
+    // A factory's constructor is third-party code: whatever it throws is that plugin's failure, reported by file and
+    // name like any load error, and the assembly's other plugins still register.
+    private IPluginFactory? Construct(Lazy<IPluginFactory, PluginMetadata> export, string path)
+    {
+        try
+        {
+            return export.Value;
+        }
+#pragma warning disable CA1031 // any exception from plugin code is reported, never fatal to the host
+        catch (Exception e)
+#pragma warning restore CA1031
+        {
+            var cause = e is System.Reflection.TargetInvocationException { InnerException: { } inner } ? inner : e;
+            loadErrors.Add($"{path}: the {Kind(export.Metadata.Kind)} plugin '{export.Metadata.Name}' threw {cause.GetType().Name} in its constructor ({cause.Message.ReplaceLineEndings(" ")}); fix the plugin or remove it from the plugin folder");
+            return null;
+        }
+    }
+
+    private static string Kind(PluginKind kind) => kind.ToString().ToLowerInvariant();
+
     private void Register(PluginMetadata metadata, IPluginFactory factory, string source)
     {
         var key = (metadata.Kind, metadata.Name);
         if (entries.TryGetValue(key, out var existing))
         {
-            conflicts.Add($"two {metadata.Kind.ToString().ToLowerInvariant()} plugins are named '{metadata.Name}': {existing.Source} and {source}; remove one of them from the plugin folders");
+            conflicts.Add(existing.Source == source
+                ? $"{source} exports two {Kind(metadata.Kind)} plugins named '{metadata.Name}'; rename one of them"
+                : $"two {Kind(metadata.Kind)} plugins are named '{metadata.Name}': {existing.Source} and {source}; remove one of them from the plugin folders");
             return;
         }
 

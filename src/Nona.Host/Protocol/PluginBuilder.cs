@@ -52,7 +52,19 @@ internal sealed class PluginBuilder(PluginCatalog catalog, Recipe recipe, ITable
     private static T Make<T>(PluginEntry entry, object options, PluginContext context)
         where T : class
     {
-        var product = entry.Factory.Create(options, context);
+        object product;
+        try
+        {
+            product = entry.Factory.Create(options, context);
+        }
+        catch (Exception e) when (e is not NonaException and not OperationCanceledException and not OutOfMemoryException)
+        {
+            // A factory is third-party code: anything but the one-line NonaException is the plugin's bug, named so.
+            throw new NonaException(
+                $"{context.Where}: the {entry.Kind.ToString().ToLowerInvariant()} plugin '{entry.Name}' ({entry.Source}) threw {e.GetType().Name} while creating it ({e.Message.ReplaceLineEndings(" ")}); fix the plugin or report it to its author", e);
+        }
+
+
         return product as T ?? throw new NonaException(
             $"plugin '{entry.Name}' ({entry.Source}) made a {product?.GetType().Name ?? "null"} where a {entry.Kind.ToString().ToLowerInvariant()} plugin must make a {typeof(T).Name}; fix the plugin");
     }

@@ -93,7 +93,8 @@ internal sealed class OptionBinder(PluginCatalog catalog, RecipeProblems problem
         if (entry is null)
         {
             var known = catalog.NamesOf(kind);
-            problems.Add(nameNode, $"{key}.name: {UserValue.Quote(name)} is not a {Kind(kind)} plugin. Available: {string.Join(", ", known)}.{NameSuggester.Hint(name, known)}");
+            var notLoaded = catalog.LoadErrors.Count == 0 ? "" : $" Not loaded: {string.Join("; ", catalog.LoadErrors)}";
+            problems.Add(nameNode, $"{key}.name: {UserValue.Quote(name)} is not a {Kind(kind)} plugin. Available: {string.Join(", ", known)}.{NameSuggester.Hint(name, known)}{notLoaded}");
             return null;
         }
 
