@@ -27,11 +27,13 @@ public sealed class ScalarLifetimeGuardTests
         Assert.True(violations.Count == 0, $"{violations.Count} violations:\n" + string.Join('\n', violations));
     }
 
-    [Fact]
-    public void The_test_plugin_a_third_party_would_ship_follows_the_rule_too()
+    [Theory]
+    [InlineData("Nona.TestPlugins.GaussianKernel")]
+    [InlineData("Nona.TestPlugins.Templates")] // the plugin sources every dotnet new template generates
+    public void The_plugins_a_third_party_would_ship_follow_the_rule_too(string project)
     {
         var configuration = AppContext.BaseDirectory.Contains("/Release/", StringComparison.Ordinal) ? "Release" : "Debug";
-        var path = Path.Combine(Support.Cli.RepoRoot, "artifacts", "test-plugins", configuration, "Nona.TestPlugins.GaussianKernel", "Nona.TestPlugins.GaussianKernel.dll");
+        var path = Path.Combine(Support.Cli.RepoRoot, "artifacts", "test-plugins", configuration, project, project + ".dll");
         var violations = Scanner.Value.Scan(Assembly.LoadFrom(path));
         Assert.True(violations.Count == 0, string.Join('\n', violations));
     }

@@ -3,6 +3,7 @@ using System.ComponentModel.DataAnnotations;
 using Nona.Abstractions;
 using TorchSharp;
 using TorchSharp.Modules;
+using Nona.Abstractions.Torch;
 using static Nona.Abstractions.Torch.HeldScalars;
 using static TorchSharp.torch;
 
@@ -48,7 +49,7 @@ public sealed class LaplaceHead : RegressionHead
     }
 
     /// <summary>The current bandwidth b.</summary>
-    public double Bandwidth => Math.Exp(log_bandwidth.ToDouble());
+    public double Bandwidth => Math.Exp(log_bandwidth.ScalarValue());
 
     /// <inheritdoc />
     public override bool UsesNeighbours => true;
