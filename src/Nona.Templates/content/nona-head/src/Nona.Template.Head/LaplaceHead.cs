@@ -1,9 +1,9 @@
 using System.ComponentModel;
 using System.ComponentModel.DataAnnotations;
 using Nona.Abstractions;
+using Nona.Abstractions.Torch;
 using TorchSharp;
 using TorchSharp.Modules;
-using Nona.Abstractions.Torch;
 using static Nona.Abstractions.Torch.HeldScalars;
 using static TorchSharp.torch;
 
