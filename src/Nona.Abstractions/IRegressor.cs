@@ -30,3 +30,25 @@ public interface IRegressor
     /// </summary>
     void Load(Stream stream);
 }
+
+/// <summary>
+/// A regressor that predicts from the rows it was fitted on and can name them (k-NN): <c>nona explain</c> lists
+/// them for a two-stage model as it lists a NONA head's neighbours. A regressor that does not combine fitted rows
+/// implements <see cref="IRegressor"/> only.
+/// </summary>
+public interface INeighbourRegressor : IRegressor
+{
+    /// <summary>
+    /// For each row of <paramref name="x"/>, the fitted rows its prediction combines, nearest first, with the weight
+    /// each carries: the weights of a row sum to 1 and Σ weight · label is what <see cref="IRegressor.Predict"/>
+    /// returns for it, up to rounding. Only valid after <see cref="IRegressor.Fit"/> or <see cref="IRegressor.Load"/>.
+    /// </summary>
+    IReadOnlyList<RegressorNeighbours> Neighbours(double[][] x);
+}
+
+/// <summary>The fitted rows one prediction of an <see cref="INeighbourRegressor"/> combines, nearest first.</summary>
+/// <param name="Rows">Their positions in the rows given to <see cref="IRegressor.Fit"/>.</param>
+/// <param name="Labels">Their labels, as given to <see cref="IRegressor.Fit"/>.</param>
+/// <param name="Distances">Their distances from the query, in the regressor's own metric.</param>
+/// <param name="Weights">Their weights, summing to 1.</param>
+public sealed record RegressorNeighbours(int[] Rows, double[] Labels, double[] Distances, double[] Weights);

@@ -65,7 +65,7 @@ public sealed class KnnRegressorFactory : PluginFactory<KnnOptions, IRegressor>
 /// all points. Each (query, p) is searched once (<see cref="NeighbourSearch"/>) and every k and weighting of the
 /// grid is read from that one sorted list.
 /// </summary>
-public sealed class KnnRegressor(KnnOptions options) : IRegressor
+public sealed class KnnRegressor(KnnOptions options) : INeighbourRegressor
 {
     private double[][] inputs = [];
     private double[] labels = [];
@@ -93,6 +93,38 @@ public sealed class KnnRegressor(KnnOptions options) : IRegressor
     /// <inheritdoc />
     public double[] Predict(double[][] x)
     {
+        var (neighbours, k) = Search(x);
+        return [.. Enumerable.Range(0, x.Length).Select(q => Estimate(neighbours, q, labels, k, chosen.Weights))];
+    }
+
+    /// <inheritdoc />
+    /// <remarks>
+    /// The k nearest fitted rows with weights 1/k (uniform) or ∝ 1/distance (distance); under distance weighting a
+    /// query that matches fitted rows exactly is their mean, as in <see cref="Predict"/>, so only those are listed.
+    /// </remarks>
+    public IReadOnlyList<RegressorNeighbours> Neighbours(double[][] x)
+    {
+        var (neighbours, k) = Search(x);
+        var result = new RegressorNeighbours[x.Length];
+        for (var q = 0; q < x.Length; q++)
+        {
+            var offset = q * neighbours.Count;
+            var count = k;
+            if (chosen.Weights == KnnWeighting.Distance && neighbours.Distances[offset] == 0)
+                count = Enumerable.Range(0, k).TakeWhile(i => neighbours.Distances[offset + i] == 0).Count();
+            var rows = neighbours.Rows.AsSpan(offset, count).ToArray();
+            var distances = neighbours.Distances.AsSpan(offset, count).ToArray();
+            var raw = distances.Select(d => chosen.Weights == KnnWeighting.Uniform || distances[0] == 0 ? 1.0 : 1.0 / d).ToArray();
+            var total = raw.Sum();
+            result[q] = new RegressorNeighbours(rows, [.. rows.Select(r => labels[r])], distances, [.. raw.Select(w => w / total)]);
+        }
+
+        return result;
+    }
+
+    // The fitted configuration's k nearest rows of each query, the queries standardised with the fitted bits.
+    private (Neighbours Neighbours, int K) Search(double[][] x)
+    {
         var bank = search ?? throw new InvalidOperationException("k-NN: Predict before Fit or Load");
         var k = Math.Min(chosen.K, bank.Rows);
         var queries = new double[x.Length * mean.Length];
@@ -102,8 +134,7 @@ public sealed class KnnRegressor(KnnOptions options) : IRegressor
                 queries[(q * mean.Length) + j] = (x[q][j] - mean[j]) / scale[j]; // Standardizer.Apply's bits
         }
 
-        var neighbours = bank.Search(queries, chosen.P, k, skipSegment: -1, options.Threads);
-        return [.. Enumerable.Range(0, x.Length).Select(q => Estimate(neighbours, q, labels, k, chosen.Weights))];
+        return (bank.Search(queries, chosen.P, k, skipSegment: -1, options.Threads), k);
     }
 
     /// <summary>The chosen configuration's cross-validated MSE (mean over the fitting rows).</summary>

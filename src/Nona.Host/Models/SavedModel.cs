@@ -73,7 +73,8 @@ internal sealed class SavedModel : IDisposable
             root.GetProperty("frozen_backbone").GetBoolean(),
             Rows(root, "bank_rows"),
             Rows(root, "test_rows"),
-            root.TryGetProperty("dataset_fingerprint", out var fingerprint) && fingerprint.ValueKind == JsonValueKind.String ? fingerprint.GetString() : null);
+            root.TryGetProperty("dataset_fingerprint", out var fingerprint) && fingerprint.ValueKind == JsonValueKind.String ? fingerprint.GetString() : null,
+            Rows(root, "two_stage_rows"));
         var scaler = new LabelScaler(root.GetProperty("label_scaler").GetProperty("min").GetDouble(), root.GetProperty("label_scaler").GetProperty("max").GetDouble());
         var dtype = root.GetProperty("dtype").GetString() == "float64" ? ScalarType.Float64 : ScalarType.Float32;
 
@@ -208,6 +209,19 @@ internal sealed class SavedModel : IDisposable
                     ?? throw new NonaException($"head '{Info.Method}' predicts from neighbours but does not implement RegressionHead.Attend, so nona explain cannot show them; nona predict works with this model");
             }
         }
+    }
+
+    /// <summary>
+    /// For each of <paramref name="rows"/>, the fitted rows the two-stage regressor combined (positions in
+    /// <see cref="SavedModelInfo.TwoStageRows"/>, which names their dataset rows), or null when there is no two-stage
+    /// regressor, it cannot name its rows (<see cref="INeighbourRegressor"/>), or the model predates saved rows.
+    /// </summary>
+    public IReadOnlyList<RegressorNeighbours>? TwoStageNeighbours(InputSource inputs, int[] rows)
+    {
+        if (TwoStage is not INeighbourRegressor regressor || Info.TwoStageRows is null)
+            return null;
+        using var z = Embed(inputs, rows);
+        return regressor.Neighbours(Placement.ToRows(z));
     }
 
     private Tensor Embed(InputSource inputs, int[] rows)

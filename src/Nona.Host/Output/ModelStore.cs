@@ -16,7 +16,8 @@ namespace Nona.Host.Output;
 /// <param name="BankRows">The dataset rows of NONA's neighbour bank, in bank order (null without a bank).</param>
 /// <param name="TestRows">The dataset rows of the split's test part (null in models saved before they were recorded).</param>
 /// <param name="DatasetFingerprint">The dataset inputs' fingerprint (<see cref="Nona.Abstractions.InputSource.Fingerprint"/>) when the run saved the model, so an explanation can tell whether the rows it shows are still the ones trained on; null when the source cannot say.</param>
-internal sealed record SavedModelInfo(string Dataset, int Split, string Method, long InputDim, bool FrozenBackbone, int[]? BankRows, int[]? TestRows = null, string? DatasetFingerprint = null);
+/// <param name="TwoStageRows">The dataset rows the two-stage regressor was fitted on, in fitting order (the split's training rows; null without one, or in models saved before they were recorded), so a k-NN can name the rows it averaged.</param>
+internal sealed record SavedModelInfo(string Dataset, int Split, string Method, long InputDim, bool FrozenBackbone, int[]? BankRows, int[]? TestRows = null, string? DatasetFingerprint = null, int[]? TwoStageRows = null);
 
 /// <summary>The two-stage regressor fitted on a head's train embeddings (the <c>&lt;method&gt;+knn</c> row), saved with the head.</summary>
 /// <param name="Method">Its row's method (<c>nona+knn</c>).</param>
@@ -84,6 +85,7 @@ internal static class ModelStore
             data_root = dataRoot,
             bank_rows = info.BankRows,
             test_rows = info.TestRows,
+            two_stage_rows = info.TwoStageRows,
             dataset_fingerprint = info.DatasetFingerprint,
             label_scaler = new { min = scaler.Min, max = scaler.Max },
             neighbours = bank is null ? null : new { count = bank.Labels.shape[0], embedding_dim = bank.Embeddings.shape[1] },

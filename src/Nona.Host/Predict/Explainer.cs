@@ -39,9 +39,10 @@ internal static class Explainer
 
         var explained = Explain(model, rows, units, request.Top);
         var note = run.TwoStage
-            ? $"{run.Method} explains only its prediction: its two-stage regressor ({model.TwoStage!.Describe()}) does not report which training rows it averaged"
+            ? TwoStageNote(run.Method, model)
             : model.UsesNeighbours ? null : $"{run.Method} does not predict from neighbours: its predictions are shown without any";
-        var explanation = new Explanation(run.RunFolder, run.Dataset, run.Method, split, rows.Name, units, model.Info.BankRows?.Length ?? 0, explained, note, model.SoftStep);
+        var bankSize = run.TwoStage ? model.Info.TwoStageRows?.Length ?? 0 : model.Info.BankRows?.Length ?? 0;
+        var explanation = new Explanation(run.RunFolder, run.Dataset, run.Method, split, rows.Name, units, bankSize, explained, note, run.TwoStage ? null : model.SoftStep);
 
         var previews = Previews(run, folder, model, rows, explained, catalog, cancellationToken, out var previewNote);
         var page = ExplainPage.Render(explanation, previews, previewNote);
@@ -60,8 +61,10 @@ internal static class Explainer
         double Original(double scaled) => units.Original(model.Scaler.Unscale(scaled));
         double LabelOf(int row) => double.IsNaN(rows.Data.Labels[row]) ? double.NaN : units.Original(rows.Data.Labels[row]);
         var result = new List<ExplainedPrediction>(rows.Rows.Length);
-        // A two-stage model predicts with its regressor, whose neighbours the IRegressor API does not expose.
-        var chunks = model.TwoStage is null ? model.Attend(rows.Data.Inputs, rows.Rows, top) : null;
+        if (model.TwoStage is not null)
+            return ExplainTwoStage(model, rows, top, Original, LabelOf);
+
+        var chunks = model.Attend(rows.Data.Inputs, rows.Rows, top);
         if (chunks is null)
         {
             var predictions = model.PredictScaled(rows.Data.Inputs, rows.Rows);
@@ -102,6 +105,44 @@ internal static class Explainer
         return result;
     }
 
+    // A two-stage model predicts with its regressor: a k-NN names the fitted rows it averaged (their similarity is
+    // minus the regressor's distance, no mask); another regressor explains only its predictions.
+    private static List<ExplainedPrediction> ExplainTwoStage(SavedModel model, PredictionRows rows, int top, Func<double, double> original, Func<int, double> labelOf)
+    {
+        var predictions = model.PredictScaled(rows.Data.Inputs, rows.Rows);
+        var neighbours = model.TwoStageNeighbours(rows.Data.Inputs, rows.Rows);
+        var fitted = model.Info.TwoStageRows;
+        var result = new List<ExplainedPrediction>(rows.Rows.Length);
+        for (var i = 0; i < rows.Rows.Length; i++)
+        {
+            var row = rows.Rows[i];
+            if (neighbours is null || fitted is null)
+            {
+                result.Add(new ExplainedPrediction(row, original(predictions[i]), labelOf(row), [], double.NaN, double.NaN, 0));
+                continue;
+            }
+
+            var n = neighbours[i];
+            var listed = Enumerable.Range(0, Math.Min(top, n.Rows.Length))
+                .Select(j => new ExplainedNeighbour(fitted[n.Rows[j]], original(n.Labels[j]), -n.Distances[j], 1.0, n.Weights[j]))
+                .ToList();
+            var effective = 1.0 / n.Weights.Sum(w => w * w);
+            result.Add(new ExplainedPrediction(row, original(predictions[i]), labelOf(row), listed, listed.Sum(e => e.Weight), effective, 0));
+        }
+
+        return result;
+    }
+
+    private static string TwoStageNote(string method, SavedModel model)
+    {
+        var regressor = model.TwoStage!;
+        if (regressor is not INeighbourRegressor)
+            return $"{method} explains only its prediction: its two-stage regressor ({regressor.Describe()}) does not report which training rows it combined";
+        if (model.Info.TwoStageRows is null)
+            return $"{method} explains only its prediction: the model was saved without the rows its regressor was fitted on; rerun the run to save them";
+        return $"{method} predicts with its two-stage regressor ({regressor.Describe()}) from the embeddings of the {model.Info.TwoStageRows.Length} training rows it was fitted on: the neighbours are those rows, nearest first, the similarity is minus the regressor's distance and no mask applies";
+    }
+
     // The queries' and neighbours' inputs as the model saw them. The training data is read again from the run's
     // recipe; when it cannot be (files moved, data changed) the page still shows rows, labels and weights.
     private static ExplainPreviews Previews(RunModels run, string folder, SavedModel model, PredictionRows rows, List<ExplainedPrediction> explained, PluginCatalog catalog, CancellationToken cancellationToken, out string? note)
@@ -120,6 +161,6 @@ internal static class Explainer
             }
         }
 
-        return ExplainPreviews.Collect(rows.Data.Inputs, training, explained, model.Info.BankRows);
+        return ExplainPreviews.Collect(rows.Data.Inputs, training, explained, model.TwoStage is null ? model.Info.BankRows : model.Info.TwoStageRows);
     }
 }

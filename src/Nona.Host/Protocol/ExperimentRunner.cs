@@ -262,7 +262,7 @@ internal sealed class ExperimentRunner(Recipe recipe, PluginBuilder builder, IRu
 
         // Saved after the two-stage fit, so the model folder holds the regressor of its +knn row too.
         if (recipe.Evaluation.SaveModels)
-            output.SaveModel(new SavedModelInfo(s.Name, s.Index, method, precomputed ? inputs.VectorDim : s.Data.Inputs.VectorDim, precomputed, bank is null ? null : neighbourRows, s.Split.Test, s.Fingerprint.Value), model, bank, s.Scaler, outcome, knn, knn is null ? null : KnnOptions());
+            output.SaveModel(new SavedModelInfo(s.Name, s.Index, method, precomputed ? inputs.VectorDim : s.Data.Inputs.VectorDim, precomputed, bank is null ? null : neighbourRows, s.Split.Test, s.Fingerprint.Value, knn is null ? null : s.Split.Train), model, bank, s.Scaler, outcome, knn, knn is null ? null : KnnOptions());
 
         return new UnitRecord(rows, [], outcome);
 

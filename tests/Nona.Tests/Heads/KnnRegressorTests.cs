@@ -79,6 +79,46 @@ public sealed class KnnRegressorTests
         Assert.Equal(20.0, knn.Predict([[1, 0]])[0]);
     }
 
+    [Theory]
+    [InlineData(5, 2, KnnWeighting.Uniform)]
+    [InlineData(4, 1, KnnWeighting.Distance)]
+    public void Neighbours_are_the_brute_force_nearest_rows_and_their_weights_give_the_prediction(int k, int p, KnnWeighting weighting)
+    {
+        var (x, y) = Data(60, seed: 4);
+        var (queries, _) = Data(10, seed: 5);
+        var knn = new KnnRegressor(new KnnOptions { K = [k], P = [p], Weights = [weighting], Standardize = false });
+        knn.Fit(x, y);
+        var predictions = knn.Predict(queries);
+        var neighbours = knn.Neighbours(queries);
+        for (var q = 0; q < queries.Length; q++)
+        {
+            var expected = x.Select((r, i) => (i, d: Math.Pow(r.Zip(queries[q], (a, b) => Math.Pow(Math.Abs(a - b), p)).Sum(), 1.0 / p)))
+                .OrderBy(t => t.d).ThenBy(t => t.i).Take(k).ToArray();
+            var n = neighbours[q];
+            Assert.Equal(expected.Select(t => t.i), n.Rows);
+            Assert.Equal(expected.Select(t => y[t.i]), n.Labels);
+            for (var j = 0; j < k; j++)
+                Assert.Equal(expected[j].d, n.Distances[j], 1e-12);
+            Assert.Equal(1.0, n.Weights.Sum(), 1e-12);
+            Assert.Equal(predictions[q], n.Weights.Zip(n.Labels, (w, l) => w * l).Sum(), 1e-12);
+            if (weighting == KnnWeighting.Uniform)
+                Assert.All(n.Weights, w => Assert.Equal(1.0 / k, w, 15));
+            else
+                Assert.Equal(n.Distances[1] / n.Distances[0], n.Weights[0] / n.Weights[1], 1e-9); // w ∝ 1/d
+        }
+    }
+
+    [Fact]
+    public void An_exact_match_under_distance_weighting_lists_only_the_exact_rows()
+    {
+        var knn = new KnnRegressor(new KnnOptions { K = [3], P = [2], Weights = [KnnWeighting.Distance], Standardize = false });
+        knn.Fit([[0, 0], [1, 0], [1, 0], [3, 0]], [10, 20, 30, 40]);
+        var n = Assert.Single(knn.Neighbours([[1, 0]]));
+        Assert.Equal([1, 2], n.Rows);
+        Assert.Equal([0.5, 0.5], n.Weights);
+        Assert.Equal(knn.Predict([[1, 0]])[0], n.Weights.Zip(n.Labels, (w, l) => w * l).Sum());
+    }
+
     [Fact]
     public void Linear_regressor_recovers_an_exact_linear_function()
     {

@@ -70,24 +70,38 @@ public sealed partial class PredictTests
     }
 
     [Fact]
-    public void A_two_stage_method_explains_its_regressors_predictions_and_says_it_shows_no_neighbours()
+    public void A_two_stage_method_lists_the_training_rows_its_knn_averaged_with_weights_that_give_its_prediction()
     {
         using var folder = new TempFolder();
         var output = Path.Combine(folder.Path, "e");
-        var (code, text, errors) = Cli.Run("explain", runs.Vector, "--test", "--split", "0", "--method", "nona+knn", "--limit", "6", "--out", output);
+        var (code, text, errors) = Cli.Run("explain", runs.Vector, "--test", "--split", "0", "--method", "nona+knn", "--top", "10", "--limit", "6", "--out", output);
         Assert.True(code == 0, errors);
-        Assert.Contains("nona+knn explains only its prediction", text, StringComparison.Ordinal);
+        Assert.Contains("nona+knn predicts with its two-stage regressor (k=", text, StringComparison.Ordinal);
         var lines = File.ReadAllLines(Path.Combine(output, "explain.csv")).Skip(1).Select(l => l.Split(',')).ToList();
-        Assert.Equal(6, lines.Count);
         Assert.DoesNotContain("S2's mask never reaches", File.ReadAllText(Path.Combine(output, "index.html")), StringComparison.Ordinal);
 
         // The predictions shown are the regressor's: what nona predict gives for the same rows.
         var predicted = Path.Combine(folder.Path, "p.csv");
         Assert.Equal(0, Cli.Run("predict", runs.Vector, "--test", "--split", "0", "--method", "nona+knn", "--out", predicted).Code);
         var expected = ReadPredictions(predicted).Take(6).ToList();
-        Assert.Equal(expected.Select(r => r.Row), lines.Select(c => int.Parse(c[0], CultureInfo.InvariantCulture)));
+        var queries = lines.GroupBy(c => int.Parse(c[0], CultureInfo.InvariantCulture)).ToList();
+        Assert.Equal(expected.Select(r => r.Row), queries.Select(g => g.Key));
+
+        var modelJson = Directory.GetFiles(Path.Combine(runs.Vector, "models"), "model.json", SearchOption.AllDirectories)
+            .Single(f => f.EndsWith(Path.Combine("split-0", "nona", "model.json"), StringComparison.Ordinal));
+        using var model = JsonDocument.Parse(File.ReadAllText(modelJson));
+        var fitted = model.RootElement.GetProperty("two_stage_rows").EnumerateArray().Select(e => e.GetInt32()).ToHashSet();
+        var k = int.Parse(model.RootElement.GetProperty("two_stage").GetProperty("fitted").GetString()!.Split(' ')[0][2..], CultureInfo.InvariantCulture);
         for (var i = 0; i < expected.Count; i++)
-            Assert.Equal(expected[i].Prediction, Number(lines[i][1]), 12);
+        {
+            var rows = queries[i].ToList();
+            Assert.Equal(expected[i].Prediction, Number(rows[0][1]), 12);
+            Assert.InRange(rows.Count, 1, k); // top 10 ≥ k: every neighbour the k-NN used is listed
+            Assert.All(rows, c => Assert.Contains(int.Parse(c[^5], CultureInfo.InvariantCulture), fitted)); // training rows it was fitted on
+            var weights = rows.Select(c => Number(c[^1])).ToList();
+            Assert.Equal(1.0, weights.Sum(), 9);
+            Assert.Equal(expected[i].Prediction, rows.Sum(c => Number(c[^1]) * Number(c[^4])), 9); // Σ weight · label
+        }
     }
 
     [Fact]
