@@ -32,8 +32,7 @@ public sealed class ScalarLifetimeGuardTests
     [InlineData("Nona.TestPlugins.Templates")] // the plugin sources every dotnet new template generates
     public void The_plugins_a_third_party_would_ship_follow_the_rule_too(string project)
     {
-        var configuration = AppContext.BaseDirectory.Contains("/Release/", StringComparison.Ordinal) ? "Release" : "Debug";
-        var path = Path.Combine(Support.Cli.RepoRoot, "artifacts", "test-plugins", configuration, project, project + ".dll");
+        var path = Path.Combine(Support.TestPluginOutput.Of(project), project + ".dll");
         var violations = Scanner.Value.Scan(Assembly.LoadFrom(path));
         Assert.True(violations.Count == 0, string.Join('\n', violations));
     }

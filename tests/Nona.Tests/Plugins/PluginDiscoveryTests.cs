@@ -11,13 +11,7 @@ namespace Nona.Tests.Plugins;
 /// <summary>Discovery over plugin folders, including a head built as a separate project the host never references.</summary>
 public sealed class PluginDiscoveryTests
 {
-    private static string ThirdPartyOutput => TestPluginOutput("Nona.TestPlugins.GaussianKernel");
-
-    private static string TestPluginOutput(string project)
-    {
-        var configuration = AppContext.BaseDirectory.Contains("/Release/", StringComparison.Ordinal) ? "Release" : "Debug";
-        return Path.Combine(Cli.RepoRoot, "artifacts", "test-plugins", configuration, project);
-    }
+    private static string ThirdPartyOutput => TestPluginOutput.Of("Nona.TestPlugins.GaussianKernel");
 
     [Fact]
     public void Built_in_plugins_are_all_discovered_with_their_kinds()
@@ -154,7 +148,7 @@ public sealed class PluginDiscoveryTests
     public void A_factory_that_throws_in_its_constructor_or_an_assembly_that_exports_a_name_twice_is_reported_and_the_others_still_load()
     {
         using var folder = new TempFolder();
-        var faulty = CopyPlugin(TestPluginOutput("Nona.TestPlugins.Faulty"), folder.Path, "faulty");
+        var faulty = CopyPlugin(TestPluginOutput.Of("Nona.TestPlugins.Faulty"), folder.Path, "faulty");
         var file = Path.Combine(faulty, "Nona.TestPlugins.Faulty.dll");
 
         var catalog = new PluginCatalog();
@@ -166,7 +160,7 @@ public sealed class PluginDiscoveryTests
             error);
         Assert.NotNull(catalog.Find(PluginKind.Regressor, "throws-in-create"));
 
-        var twins = CopyPlugin(TestPluginOutput("Nona.TestPlugins.Twins"), folder.Path, "twins");
+        var twins = CopyPlugin(TestPluginOutput.Of("Nona.TestPlugins.Twins"), folder.Path, "twins");
         catalog.AddFolder(twins);
         Assert.Equal([$"{Path.Combine(twins, "Nona.TestPlugins.Twins.dll")} exports two regressor plugins named 'twin'; rename one of them"], catalog.Conflicts);
     }
@@ -175,7 +169,7 @@ public sealed class PluginDiscoveryTests
     public void A_factory_that_throws_while_creating_is_one_line_naming_the_plugin_and_its_file()
     {
         using var folder = new TempFolder();
-        var faulty = CopyPlugin(TestPluginOutput("Nona.TestPlugins.Faulty"), folder.Path, "faulty");
+        var faulty = CopyPlugin(TestPluginOutput.Of("Nona.TestPlugins.Faulty"), folder.Path, "faulty");
         var recipe = folder.Write("recipe.yaml", "datasets: [{name: synthetic, n: 64}]\nheads: [dense]\ntraining: {max_epochs: 1}\nevaluation: {splits: 1, knn: throws-in-create}\n");
         var (code, output, errors) = Cli.Run("run", recipe, "--plugins", faulty, "--out", Path.Combine(folder.Path, "run"));
         Assert.True(code is 1 or 2, output + errors);

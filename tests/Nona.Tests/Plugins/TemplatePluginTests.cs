@@ -12,14 +12,7 @@ namespace Nona.Tests.Plugins;
 /// </summary>
 public sealed class TemplatePluginTests
 {
-    private static string Output
-    {
-        get
-        {
-            var configuration = AppContext.BaseDirectory.Contains("/Release/", StringComparison.Ordinal) ? "Release" : "Debug";
-            return Path.Combine(Cli.RepoRoot, "artifacts", "test-plugins", configuration, "Nona.TestPlugins.Templates");
-        }
-    }
+    private static string Output => TestPluginOutput.Of("Nona.TestPlugins.Templates");
 
     [Fact]
     public void Every_template_exports_one_plugin_of_its_kind()

@@ -10,14 +10,7 @@ namespace Nona.Tests.Predict;
 /// </summary>
 public sealed class PluginHeadExplainTests
 {
-    private static string TestPluginOutput
-    {
-        get
-        {
-            var configuration = AppContext.BaseDirectory.Contains("/Release/", StringComparison.Ordinal) ? "Release" : "Debug";
-            return Path.Combine(Cli.RepoRoot, "artifacts", "test-plugins", configuration, "Nona.TestPlugins.GaussianKernel");
-        }
-    }
+    private static string GaussianKernelOutput => TestPluginOutput.Of("Nona.TestPlugins.GaussianKernel");
 
     [Fact]
     public void A_neighbour_head_without_attend_fails_explain_in_one_line_and_still_predicts()
@@ -57,10 +50,10 @@ public sealed class PluginHeadExplainTests
     // One small run with the test plugin's Gaussian-kernel head and an S1 NONA, models saved.
     private static (string Run, string Plugins) Train(TempFolder folder)
     {
-        Assert.True(Directory.Exists(TestPluginOutput), $"build the test plugin first: {TestPluginOutput}");
+        Assert.True(Directory.Exists(GaussianKernelOutput), $"build the test plugin first: {GaussianKernelOutput}");
         var plugins = Path.Combine(folder.Path, "plugins");
         Directory.CreateDirectory(plugins);
-        foreach (var file in Directory.GetFiles(TestPluginOutput))
+        foreach (var file in Directory.GetFiles(GaussianKernelOutput))
             File.Copy(file, Path.Combine(plugins, Path.GetFileName(file)));
         var recipe = folder.Write("recipe.yaml", """
             datasets: [{name: synthetic, target: linear, n: 120}]
