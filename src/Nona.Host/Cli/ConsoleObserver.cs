@@ -5,14 +5,17 @@ using Spectre.Console;
 namespace Nona.Host.Cli;
 
 /// <summary>
-/// Shows a run's progress: a Spectre.Console progress bar per dataset on an interactive terminal, one line per
-/// finished method otherwise (CI logs, pipes).
+/// Shows a run's progress: on an interactive terminal a Spectre.Console bar for the whole run (every training run of
+/// every dataset, with the time remaining) and one per dataset; otherwise one line per finished method (CI logs,
+/// pipes, cluster logs) that ends with the run's count and the time remaining.
 /// </summary>
 internal sealed class ConsoleObserver(IAnsiConsole console) : IRunObserver
 {
     private readonly List<string> notes = [];
     private ProgressContext? progress;
+    private ProgressTask? overall;
     private ProgressTask? current;
+    private RunProgress? run;
 
     /// <summary>Notes collected during the run, printed at the end.</summary>
     public IReadOnlyList<string> Notes => notes;
@@ -28,12 +31,23 @@ internal sealed class ConsoleObserver(IAnsiConsole console) : IRunObserver
 
         console.Progress()
             .AutoClear(false)
-            .Columns(new TaskDescriptionColumn { Alignment = Justify.Left }, new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn())
+            .Columns(new TaskDescriptionColumn { Alignment = Justify.Left }, new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn(), new RemainingTimeColumn())
             .Start(context =>
             {
                 progress = context;
                 work();
             });
+    }
+
+    /// <inheritdoc />
+    public void RunStarted(int trainingRuns, int alreadyDone)
+    {
+        run = new RunProgress(trainingRuns, alreadyDone);
+        if (progress is not null && trainingRuns > 0)
+        {
+            overall = progress.AddTask(OverallDescription(), maxValue: trainingRuns);
+            overall.Value = alreadyDone;
+        }
     }
 
     /// <inheritdoc />
@@ -61,7 +75,16 @@ internal sealed class ConsoleObserver(IAnsiConsole console) : IRunObserver
     public void MethodDone(ResultRow row, TrainingOutcome? outcome)
     {
         if (outcome is not null)
+        {
             current?.Increment(1);
+            run?.Done();
+            if (overall is not null)
+            {
+                overall.Increment(1);
+                overall.Description = OverallDescription();
+            }
+        }
+
         if (progress is null)
         {
             var epochs = outcome is null ? "" : $" ({outcome.Epochs} epochs, best {outcome.BestEpoch})";
@@ -72,10 +95,13 @@ internal sealed class ConsoleObserver(IAnsiConsole console) : IRunObserver
                 return;
             }
 
-            console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {row.Dataset} split {row.Split} {row.Method,-12} test MSE×10³ {row.MseScaled * 1e3,8:F2}  val {row.ValMseScaled * 1e3,8:F2}{epochs}"));
+            var count = outcome is null || run is null ? "" : $"  [{run.Describe()}]";
+            console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {row.Dataset} split {row.Split} {row.Method,-12} test MSE×10³ {row.MseScaled * 1e3,8:F2}  val {row.ValMseScaled * 1e3,8:F2}{epochs}{count}"));
         }
     }
 
     /// <inheritdoc />
     public void Note(string text) => notes.Add(text);
+
+    private string OverallDescription() => run is null ? "all" : Markup.Escape($"all: {run.Finished}/{run.Total} training runs");
 }

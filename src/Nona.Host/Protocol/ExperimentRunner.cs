@@ -47,6 +47,8 @@ internal sealed class ExperimentRunner(Recipe recipe, PluginBuilder builder, IRu
             torch.set_num_threads(recipe.Training.Threads);
         output.Device = placement.Device.ToString();
         var dropped = new DroppedSamples(output.Folder);
+        UnitKey[] all = [.. from d in datasets from k in Enumerable.Range(0, recipe.Evaluation.Splits) from h in recipe.Heads select new UnitKey(d.Name, k, h.Label)];
+        observer.RunStarted(all.Length, all.Count(u => !units.Pending(u)));
         foreach (var (name, data) in datasets)
         {
             var clock = Stopwatch.StartNew();

@@ -3,6 +3,13 @@ namespace Nona.Host.Protocol;
 /// <summary>What a run reports as it goes (the console's progress display implements it).</summary>
 internal interface IRunObserver
 {
+    /// <summary>
+    /// The run is about to start: <paramref name="trainingRuns"/> training runs (datasets × splits × heads) in all,
+    /// <paramref name="alreadyDone"/> of them finished by an earlier process (a resumed run) or left to other
+    /// processes (a cluster task runs one unit).
+    /// </summary>
+    void RunStarted(int trainingRuns, int alreadyDone);
+
     /// <summary>A dataset is loaded and about to run <paramref name="totalRuns"/> training runs.</summary>
     void DatasetStarted(string dataset, int rows, int totalRuns);
 
