@@ -72,13 +72,14 @@ internal sealed class ConsoleObserver(IAnsiConsole console) : IRunObserver
     }
 
     /// <inheritdoc />
-    public void MethodDone(ResultRow row, TrainingOutcome? outcome)
+    public void MethodDone(ResultRow row, TrainingOutcome? outcome, bool replayed)
     {
         if (outcome is not null)
         {
             current?.Increment(1);
-            run?.Done();
-            if (overall is not null)
+            if (!replayed)
+                run?.Done(); // a replayed unit is already in RunStarted's count
+            if (overall is not null && !replayed)
             {
                 overall.Increment(1);
                 overall.Description = OverallDescription();
@@ -95,7 +96,7 @@ internal sealed class ConsoleObserver(IAnsiConsole console) : IRunObserver
                 return;
             }
 
-            var count = outcome is null || run is null ? "" : $"  [{run.Describe()}]";
+            var count = outcome is null || run is null ? "" : replayed ? "  (done before)" : $"  [{run.Describe()}]";
             console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {row.Dataset} split {row.Split} {row.Method,-12} test MSE×10³ {row.MseScaled * 1e3,8:F2}  val {row.ValMseScaled * 1e3,8:F2}{epochs}{count}"));
         }
     }

@@ -123,10 +123,13 @@ internal sealed class ExperimentRunner(Recipe recipe, PluginBuilder builder, IRu
         // done reads them back without touching the backbone.
         var training = new Lazy<(InputSource Inputs, bool Precomputed)>(() => TrainingInputs(name, data));
         var fingerprint = new Lazy<string?>(data.Inputs.Fingerprint); // once per dataset, only when a model is saved
-        observer.DatasetStarted(name, data.Labels.Length, evaluation.Splits * recipe.Heads.Count);
-        // The backbone is built (weights read, features computed) before this dataset's first unit starts, so a
-        // missing weight file stops the run before any unit writes into the folder.
-        if (Enumerable.Range(0, evaluation.Splits).Any(k => recipe.Heads.Any(h => units.Pending(new UnitKey(name, k, h.Label)))))
+        // A dataset none of whose units is this process's (a cluster task runs one) is not announced. The backbone is
+        // built (weights read, features computed) before this dataset's first unit starts, so a missing weight file
+        // stops the run before any unit writes into the folder.
+        UnitKey[] keys = [.. from k in Enumerable.Range(0, evaluation.Splits) from h in recipe.Heads select new UnitKey(name, k, h.Label)];
+        if (keys.Any(units.Owns))
+            observer.DatasetStarted(name, data.Labels.Length, keys.Length);
+        if (keys.Any(units.Pending))
             _ = training.Value;
         for (var k = 0; k < evaluation.Splits; k++)
         {
@@ -139,8 +142,13 @@ internal sealed class ExperimentRunner(Recipe recipe, PluginBuilder builder, IRu
             var scaled = data.Labels.Select(scaler.Scale).ToArray();
             var context = new SplitContext(name, data, training, fingerprint, k, seed, split, scaler, scaled, k == 0 && surface is not null);
             foreach (var head in recipe.Heads)
-                Collect(units.Run(new UnitKey(name, k, head.Label), checkpoint => RunHead(head, context, checkpoint, cancellationToken), cancellationToken), surface);
-            Collect(units.Run(new UnitKey(name, k, UnitKey.Baselines), _ => RunBaselines(context), cancellationToken), surface);
+            {
+                var key = new UnitKey(name, k, head.Label);
+                var replayed = !units.Pending(key);
+                Collect(units.Run(key, checkpoint => RunHead(head, context, checkpoint, cancellationToken), cancellationToken), surface, replayed);
+            }
+
+            Collect(units.Run(new UnitKey(name, k, UnitKey.Baselines), _ => RunBaselines(context), cancellationToken), surface, replayed: false);
             if (units.RunsEverything)
                 output.WriteResults();
         }
@@ -149,8 +157,11 @@ internal sealed class ExperimentRunner(Recipe recipe, PluginBuilder builder, IRu
             output.AddSurfaces(surface);
     }
 
-    /// <summary>Hands a unit's rows to the output (and its surfaces to the panels), in results.csv order.</summary>
-    private void Collect(UnitRecord? record, SurfacePanels? surface)
+    /// <summary>
+    /// Hands a unit's rows to the output (and its surfaces to the panels), in results.csv order;
+    /// <paramref name="replayed"/> when an earlier process ran it and its record was read back.
+    /// </summary>
+    private void Collect(UnitRecord? record, SurfacePanels? surface, bool replayed)
     {
         if (record is null)
             return; // another process's unit
@@ -159,7 +170,7 @@ internal sealed class ExperimentRunner(Recipe recipe, PluginBuilder builder, IRu
             output.Add(unitRow.Row, TimeSpan.FromSeconds(unitRow.Seconds), unitRow.Fitted);
             if (surface is not null && unitRow.Surface is { } values)
                 surface.AddValues(unitRow.Row.Method, values);
-            observer.MethodDone(unitRow.Row, unitRow == record.Rows[0] ? record.Outcome : null);
+            observer.MethodDone(unitRow.Row, unitRow == record.Rows[0] ? record.Outcome : null, replayed);
         }
 
         foreach (var note in record.Notes)

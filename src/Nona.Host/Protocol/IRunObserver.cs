@@ -16,8 +16,12 @@ internal interface IRunObserver
     /// <summary>An epoch of one training run ended.</summary>
     void EpochDone(string dataset, int split, string method, int epoch, double valMse);
 
-    /// <summary>A method finished on one split.</summary>
-    void MethodDone(ResultRow row, TrainingOutcome? outcome);
+    /// <summary>
+    /// A method finished on one split (<paramref name="outcome"/>: its training, null for rows without one, such as
+    /// two-stage and baseline rows); <paramref name="replayed"/> when an earlier process trained it and its result was
+    /// read back (a resumed run).
+    /// </summary>
+    void MethodDone(ResultRow row, TrainingOutcome? outcome, bool replayed);
 
     /// <summary>Something the user should read at the end (skipped rows and the like).</summary>
     void Note(string text);

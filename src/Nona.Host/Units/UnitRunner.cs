@@ -23,8 +23,11 @@ internal sealed class UnitRunner(string runFolder, Action<string> status, Action
     /// </summary>
     public bool RunsEverything => only is null;
 
+    /// <summary>True when this process runs or replays <paramref name="key"/> (every unit, or its cluster task's selection).</summary>
+    public bool Owns(UnitKey key) => only is null || only.Contains(key);
+
     /// <summary>True when <paramref name="key"/> is not done and this process may run it.</summary>
-    public bool Pending(UnitKey key) => (only is null || only.Contains(key)) && Done(key) is null;
+    public bool Pending(UnitKey key) => Owns(key) && Done(key) is null;
 
     /// <summary>The unit's folder.</summary>
     public string Folder(UnitKey key) => Path.Combine(runFolder, key.RelativeFolder);

@@ -33,6 +33,23 @@ public sealed partial class RunProgressTests
         Assert.All(counts, c => Assert.Equal("8", c.Total));
     }
 
+    [Fact]
+    public void A_resumed_run_counts_what_an_earlier_process_trained_and_marks_those_lines()
+    {
+        using var folder = new TempFolder();
+        var recipe = folder.Write("recipe.yaml", "datasets: [{name: synthetic, n: 60}]\nheads: [dense, nona]\ntraining: {max_epochs: 2}\nevaluation: {splits: 2, two_stage: false}\n");
+        var run = Path.Combine(folder.Path, "run");
+        Assert.Equal(0, Cli.Run("run", recipe, "--out", run).Code);
+        Directory.Delete(Path.Combine(run, "units", "spiral", "split-1", "nona"), recursive: true); // as if killed in its last unit
+
+        var (code, output, errors) = Cli.Run("run", "--resume", run);
+        Assert.True(code == 0, errors);
+        Assert.Equal(3, output.Split('\n').Count(l => l.EndsWith("(done before)", StringComparison.Ordinal)));
+        var counted = Assert.Single(Counted().Matches(output));
+        Assert.Equal("[4/4", counted.Value[..4]); // the one unit this process trained completes the run
+        Assert.Contains("spiral split 1 nona", output.Split('\n').Single(l => l.Contains(counted.Value, StringComparison.Ordinal)), StringComparison.Ordinal);
+    }
+
     [GeneratedRegex(@"\[(\d+)/(\d+), about \d+:\d\d:\d\d left\]")]
     private static partial Regex Counted();
 }
