@@ -6,7 +6,7 @@ namespace Nona.Host.Cli;
 
 /// <summary>
 /// Shows a run's progress: on an interactive terminal a Spectre.Console bar for the whole run (every training run of
-/// every dataset, with the time remaining) and one per dataset; otherwise one line per finished method (CI logs,
+/// every dataset, with the estimated time left) and one per dataset; otherwise one line per finished method (CI logs,
 /// pipes, cluster logs) that ends with the run's count and the time remaining.
 /// </summary>
 internal sealed class ConsoleObserver(IAnsiConsole console) : IRunObserver
@@ -31,7 +31,7 @@ internal sealed class ConsoleObserver(IAnsiConsole console) : IRunObserver
 
         console.Progress()
             .AutoClear(false)
-            .Columns(new TaskDescriptionColumn { Alignment = Justify.Left }, new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn(), new RemainingTimeColumn())
+            .Columns(new TaskDescriptionColumn { Alignment = Justify.Left }, new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn())
             .Start(context =>
             {
                 progress = context;
@@ -104,5 +104,7 @@ internal sealed class ConsoleObserver(IAnsiConsole console) : IRunObserver
     /// <inheritdoc />
     public void Note(string text) => notes.Add(text);
 
-    private string OverallDescription() => run is null ? "all" : Markup.Escape($"all: {run.Finished}/{run.Total} training runs");
+    // Spectre's remaining-time column estimates from the increments of the last seconds, which a training run that
+    // takes minutes never has: the estimate is RunProgress's, from every run this process finished.
+    private string OverallDescription() => run is null ? "all" : Markup.Escape($"all training runs: {run.Describe()}");
 }

@@ -24,7 +24,7 @@ internal sealed class RunProgress(int total, int alreadyDone)
     /// <summary>The time still needed, or null before this process has finished a run.</summary>
     public TimeSpan? Remaining => doneHere == 0 ? null : clock.Elapsed / doneHere * (total - Finished);
 
-    /// <summary><c>5/24, about 0:03:10 left</c>.</summary>
+    /// <summary><c>5/24, about 0:03:10 left</c> (<c>5/24</c> before this process has finished a run).</summary>
     public string Describe() => Remaining is { } left
         ? string.Create(CultureInfo.InvariantCulture, $"{Finished}/{Total}, about {(int)left.TotalHours}:{left:mm\\:ss} left")
         : string.Create(CultureInfo.InvariantCulture, $"{Finished}/{Total}");
