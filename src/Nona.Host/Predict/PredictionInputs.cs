@@ -119,6 +119,12 @@ internal static class PredictionInputs
 
         Default("target", new YamlScalarNode("label"));
         Default("image", new YamlScalarNode("image"));
+        // The tensor image datasets (shapes, medsegbench) draw whole frames at image_size and declare no resize: their
+        // pictures as files are prepared the same way (stretched to image_size, resize: 0), not by image-csv's
+        // ImageNet default (shorter side 256, centre crop 224), which would cut off the frame's edges.
+        var runDeclaresResize = catalog.Find(PluginKind.Dataset, spec.Plugin.Name)?.Factory.OptionsType.GetProperties().Any(p => p.CanWrite && SnakeCase.Of(p.Name) == "resize") ?? false;
+        if (plugin == "image-csv" && !runDeclaresResize)
+            Default("resize", new YamlScalarNode("0"));
         Default("audio", new YamlScalarNode("audio"));
         Default("text_columns", new YamlSequenceNode(new YamlScalarNode("text")) { Style = YamlDotNet.Core.Events.SequenceStyle.Flow });
         if (plugin == "csv")
