@@ -212,16 +212,18 @@ internal sealed class SavedModel : IDisposable
     }
 
     /// <summary>
-    /// For each of <paramref name="rows"/>, the fitted rows the two-stage regressor combined (positions in
-    /// <see cref="SavedModelInfo.TwoStageRows"/>, which names their dataset rows), or null when there is no two-stage
-    /// regressor, it cannot name its rows (<see cref="INeighbourRegressor"/>), or the model predates saved rows.
+    /// The two-stage regressor's predictions (scaled, as <see cref="PredictScaled"/>) for <paramref name="rows"/>
+    /// and, from the same embeddings, the fitted rows each combined (positions in
+    /// <see cref="SavedModelInfo.TwoStageRows"/>, which names their dataset rows); the neighbours are null when the
+    /// regressor cannot name its rows (<see cref="INeighbourRegressor"/>) or the model predates saved rows.
     /// </summary>
-    public IReadOnlyList<RegressorNeighbours>? TwoStageNeighbours(InputSource inputs, int[] rows)
+    public (double[] Predictions, IReadOnlyList<RegressorNeighbours>? Neighbours) TwoStageExplain(InputSource inputs, int[] rows)
     {
-        if (TwoStage is not INeighbourRegressor regressor || Info.TwoStageRows is null)
-            return null;
+        var regressor = TwoStage ?? throw new InvalidOperationException("the model was loaded without its two-stage regressor");
         using var z = Embed(inputs, rows);
-        return regressor.Neighbours(Placement.ToRows(z));
+        var embeddings = Placement.ToRows(z);
+        var neighbours = regressor is INeighbourRegressor named && Info.TwoStageRows is not null ? named.Neighbours(embeddings) : null;
+        return (regressor.Predict(embeddings), neighbours);
     }
 
     private Tensor Embed(InputSource inputs, int[] rows)

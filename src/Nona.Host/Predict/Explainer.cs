@@ -109,8 +109,7 @@ internal static class Explainer
     // minus the regressor's distance, no mask); another regressor explains only its predictions.
     private static List<ExplainedPrediction> ExplainTwoStage(SavedModel model, PredictionRows rows, int top, Func<double, double> original, Func<int, double> labelOf)
     {
-        var predictions = model.PredictScaled(rows.Data.Inputs, rows.Rows);
-        var neighbours = model.TwoStageNeighbours(rows.Data.Inputs, rows.Rows);
+        var (predictions, neighbours) = model.TwoStageExplain(rows.Data.Inputs, rows.Rows);
         var fitted = model.Info.TwoStageRows;
         var result = new List<ExplainedPrediction>(rows.Rows.Length);
         for (var i = 0; i < rows.Rows.Length; i++)

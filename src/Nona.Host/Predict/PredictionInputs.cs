@@ -93,7 +93,9 @@ internal static class PredictionInputs
         };
         var entry = catalog.Find(PluginKind.Dataset, plugin)
             ?? throw new NonaException($"--data needs the '{plugin}' dataset plugin for {model.Modality} inputs, and it is not installed (see nona plugins)");
-        var declared = entry.Factory.OptionsType.GetProperties().Where(p => p.CanWrite).Select(p => SnakeCase.Of(p.Name)).ToHashSet(StringComparer.Ordinal);
+        static HashSet<string> OptionNames(PluginEntry plugin) =>
+            plugin.Factory.OptionsType.GetProperties().Where(p => p.CanWrite).Select(p => SnakeCase.Of(p.Name)).ToHashSet(StringComparer.Ordinal);
+        var declared = OptionNames(entry);
 
         var recipe = ModelRecipe.Load(modelFolder, [], catalog);
         var builder = new PluginBuilder(catalog, recipe, new CsvTableReader());
@@ -122,7 +124,7 @@ internal static class PredictionInputs
         // The tensor image datasets (shapes, medsegbench) draw whole frames at image_size and declare no resize: their
         // pictures as files are prepared the same way (stretched to image_size, resize: 0), not by image-csv's
         // ImageNet default (shorter side 256, centre crop 224), which would cut off the frame's edges.
-        var runDeclaresResize = catalog.Find(PluginKind.Dataset, spec.Plugin.Name)?.Factory.OptionsType.GetProperties().Any(p => p.CanWrite && SnakeCase.Of(p.Name) == "resize") ?? false;
+        var runDeclaresResize = catalog.Find(PluginKind.Dataset, spec.Plugin.Name) is { } runPlugin && OptionNames(runPlugin).Contains("resize");
         if (plugin == "image-csv" && !runDeclaresResize)
             Default("resize", new YamlScalarNode("0"));
         Default("audio", new YamlScalarNode("audio"));

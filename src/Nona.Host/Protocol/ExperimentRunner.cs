@@ -47,7 +47,7 @@ internal sealed class ExperimentRunner(Recipe recipe, PluginBuilder builder, IRu
             torch.set_num_threads(recipe.Training.Threads);
         output.Device = placement.Device.ToString();
         var dropped = new DroppedSamples(output.Folder);
-        UnitKey[] all = [.. from d in datasets from k in Enumerable.Range(0, recipe.Evaluation.Splits) from h in recipe.Heads select new UnitKey(d.Name, k, h.Label)];
+        UnitKey[] all = [.. datasets.SelectMany(d => TrainingUnits(d.Name))];
         observer.RunStarted(all.Length, all.Count(u => !units.Pending(u)));
         foreach (var (name, data) in datasets)
         {
@@ -89,11 +89,14 @@ internal sealed class ExperimentRunner(Recipe recipe, PluginBuilder builder, IRu
         var dropped = new DroppedSamples(output.Folder);
         foreach (var (name, data) in datasets)
         {
-            var pending = Enumerable.Range(0, recipe.Evaluation.Splits).Any(k => recipe.Heads.Any(h => units.Pending(new UnitKey(name, k, h.Label))));
-            if (pending)
+            if (TrainingUnits(name).Any(units.Pending))
                 _ = TrainingInputs(name, Without(data, dropped.Rows(name)));
         }
     }
+
+    /// <summary>The dataset's training units (one per split and head; the baselines' units train nothing), in run order.</summary>
+    private UnitKey[] TrainingUnits(string dataset) =>
+        [.. from k in Enumerable.Range(0, recipe.Evaluation.Splits) from h in recipe.Heads select new UnitKey(dataset, k, h.Label)];
 
     /// <summary>The dataset without the rows <paramref name="dropped"/> (source indices).</summary>
     internal static DatasetData Without(DatasetData data, IReadOnlySet<int> dropped)
@@ -126,7 +129,7 @@ internal sealed class ExperimentRunner(Recipe recipe, PluginBuilder builder, IRu
         // A dataset none of whose units is this process's (a cluster task runs one) is not announced. The backbone is
         // built (weights read, features computed) before this dataset's first unit starts, so a missing weight file
         // stops the run before any unit writes into the folder.
-        UnitKey[] keys = [.. from k in Enumerable.Range(0, evaluation.Splits) from h in recipe.Heads select new UnitKey(name, k, h.Label)];
+        var keys = TrainingUnits(name);
         if (keys.Any(units.Owns))
             observer.DatasetStarted(name, data.Labels.Length, keys.Length);
         if (keys.Any(units.Pending))
