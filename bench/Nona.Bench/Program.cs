@@ -15,6 +15,13 @@ using static TorchSharp.torch;
 // audio-decode [FOLDER]: decode + mono + 16 kHz resample rate per audio file (seconds of audio per second).
 // audio-forward [THREADS]: HuBERT-base and Whisper-tiny encoder throughput, eval and fine-tuning step.
 // knn [ROWSxWIDTH...] [--threads N] [--no-sklearn]: the two-stage k-NN grid search against scikit-learn's.
+// loop [ROUNDS]: the framework's trainer against a hand-written TorchSharp loop on the same model and batches.
+if (args.FirstOrDefault() == "loop")
+{
+    Nona.Bench.LoopBench.Run(args[1..]);
+    return;
+}
+
 if (args.FirstOrDefault() == "knn")
 {
     Nona.Bench.KnnBench.Run(args[1..]);
