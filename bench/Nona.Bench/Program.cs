@@ -15,6 +15,7 @@ using static TorchSharp.torch;
 // audio-decode [FOLDER]: decode + mono + 16 kHz resample rate per audio file (seconds of audio per second).
 // audio-forward [THREADS]: HuBERT-base and Whisper-tiny encoder throughput, eval and fine-tuning step.
 // knn [ROWSxWIDTH...] [--threads N] [--no-sklearn]: the two-stage k-NN grid search against scikit-learn's.
+// vision-variants [THREADS] [ROUNDS]: each frozen-ResNet eval change (inference_mode, folded BN, channels-last, batch) vs ORT.
 // loop [ROUNDS]: the framework's trainer against a hand-written TorchSharp loop on the same model and batches.
 if (args.FirstOrDefault() == "loop")
 {
@@ -39,6 +40,12 @@ torch.set_num_threads(threads);
 if (args.FirstOrDefault() == "text")
 {
     Nona.Bench.TextBench.Run(threads);
+    return;
+}
+
+if (args.FirstOrDefault() == "vision-variants")
+{
+    Nona.Bench.VisionVariantsBench.Run(threads, args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 3);
     return;
 }
 
