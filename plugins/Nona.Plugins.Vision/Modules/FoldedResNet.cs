@@ -3,7 +3,7 @@
 // Folding changes the arithmetic (one multiply-add instead of a convolution then a normalisation), so the features
 // differ from the unfolded network's in the last float32 bits (bench: max relative 7e-7). Channels-last is only correct
 // under the host's oneDNN AVX2 cap (OneDnnIsaCap): uncapped AVX-512 kernels were 5e-2 off. Measured by the bench's
-// vision-variants; not yet used by ImageBackbone (docs/performance.md).
+// vision-variants (docs/performance.md); a frozen ImageBackbone over a ResNet runs this form.
 using Nona.Abstractions.Torch;
 using TorchSharp;
 using static Nona.Abstractions.Torch.HeldScalars;
@@ -56,7 +56,7 @@ public sealed class FoldedResNet : IDisposable
         using var scope = NewDisposeScope();
         var state = network.state_dict();
         var folded = new FoldedResNet(state, network.Blocks, channelsLast);
-        folded.MoveOut();
+        folded.Detach(); // it outlives the caller's scopes: a forward's scope would otherwise free it on exit
         return folded;
     }
 
@@ -82,11 +82,11 @@ public sealed class FoldedResNet : IDisposable
             block.Dispose();
     }
 
-    private void MoveOut()
+    private void Detach()
     {
-        stem.MoveOut();
+        stem.Detach();
         foreach (var block in blocks)
-            block.MoveOut();
+            block.Detach();
     }
 
     private sealed record Block(FoldedConv First, FoldedConv Second, FoldedConv? Shortcut) : IDisposable
@@ -99,11 +99,11 @@ public sealed class FoldedResNet : IDisposable
             return x.add_(identity, One).relu_();
         }
 
-        public void MoveOut()
+        public void Detach()
         {
-            First.MoveOut();
-            Second.MoveOut();
-            Shortcut?.MoveOut();
+            First.Detach();
+            Second.Detach();
+            Shortcut?.Detach();
         }
 
         public void Dispose()
@@ -133,10 +133,10 @@ public sealed class FoldedResNet : IDisposable
 
         public Tensor Apply(Tensor input) => nn.functional.conv2d(input, Weight, Bias, [Stride, Stride], [Padding, Padding]);
 
-        public void MoveOut()
+        public void Detach()
         {
-            Weight.MoveToOuterDisposeScope();
-            Bias.MoveToOuterDisposeScope();
+            Weight.DetachFromDisposeScope();
+            Bias.DetachFromDisposeScope();
         }
 
         public void Dispose()

@@ -1,5 +1,7 @@
 using System.Text.Json;
 using Microsoft.ML.OnnxRuntime;
+using Nona.Abstractions;
+using Nona.Plugins.Vision.Backbones;
 using Nona.Plugins.Vision.Modules;
 using TorchSharp;
 using Xunit;
@@ -78,6 +80,24 @@ public sealed class ResNetParityTests(ResNetParityTests.DnnModel dnn, ITestOutpu
         AssertClose(expected, Values(features), "ResNet18.onnx pooled features");
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Folded_DnnImageFeaturizer_matches_OnnxRuntime_and_the_module(bool channelsLast)
+    {
+        var image = FormulaImage((c, h, w) => 120 * Math.Sin((0.043 * h) + (0.029 * (c + 1) * w) + (1.7 * c)));
+        var expected = RunOnnx(ResNetOnnx, image);
+
+        using var folded = FoldedResNet.Of(dnn.Net, channelsLast);
+        using var x = torch.tensor(image, [1, 3, Side, Side]);
+        using var features = folded.Forward(x);
+        using var module = dnn.Net.call(x);
+        AssertClose(expected, Values(features), $"folded{(channelsLast ? " channels-last" : "")} ResNet18.onnx pooled features");
+        // Folding is one rounding of the weights: the features stay within float32 noise of the module's.
+        var relative = MaxRelative(Values(module), Values(features));
+        Assert.True(relative < 1e-5, $"folded features differ from the module's by {relative:E2} relative");
+    }
+
     [Fact]
     public void DnnImageFeaturizer_with_preprocessing_matches_OnnxRuntime_chain()
     {
@@ -135,6 +155,63 @@ public sealed class ResNetParityTests(ResNetParityTests.DnnModel dnn, ITestOutpu
         var reference = expected.GetProperty("output").EnumerateArray().SelectMany(r => r.EnumerateArray().Select(v => v.GetDouble())).ToArray();
         Assert.Equal([shape[0], ResNet.FeatureDim], features.shape);
         AssertClose(reference, Values(features), $"{model} pooled features");
+    }
+
+    [Theory]
+    [InlineData("resnet18")]
+    [InlineData("resnet34")]
+    public void Folded_pooled_features_match_torchvision(string model)
+    {
+        // The fixture's BatchNorms have running means ≠ 0 and variances ≠ 1, so this pins the fold's formula.
+        var expected = Fixture.GetProperty("models").GetProperty(model);
+        using var net = new ResNet(Ints(expected.GetProperty("blocks")));
+        var weights = FormulaWeights(expected.GetProperty("keys"));
+        try
+        {
+            net.LoadWeights(weights);
+        }
+        finally
+        {
+            foreach (var tensor in weights.Values)
+                tensor.Dispose();
+        }
+
+        using var folded = FoldedResNet.Of(net, channelsLast: true);
+        var shape = Longs(Fixture.GetProperty("input_shape"));
+        var count = (int)shape.Aggregate(1L, (n, d) => n * d);
+        var input = Enumerable.Range(0, count).Select(j => (float)(Math.Sin((0.013 * j) + 0.5) + (0.3 * Math.Cos(0.171 * j)))).ToArray();
+        using var x = torch.tensor(input, shape);
+        using var features = folded.Forward(x);
+
+        var reference = expected.GetProperty("output").EnumerateArray().SelectMany(r => r.EnumerateArray().Select(v => v.GetDouble())).ToArray();
+        Assert.Equal([shape[0], ResNet.FeatureDim], features.shape);
+        AssertClose(reference, Values(features), $"folded {model} pooled features");
+    }
+
+    [Fact]
+    public void A_frozen_ResNet_backbone_runs_the_folded_form_and_its_fingerprint_says_so()
+    {
+        double[] mean = [0.485, 0.456, 0.406], std = [0.229, 0.224, 0.225];
+        using var frozen = new ImageBackbone(DnnResNetCopy(), ResNet.FeatureDim, mean, std, frozen: true, fingerprint: "weights");
+        using var trainable = new ImageBackbone(DnnResNetCopy(), ResNet.FeatureDim, mean, std, frozen: false, fingerprint: "weights");
+        Assert.Contains("|folded-bn", frozen.Fingerprint!, StringComparison.Ordinal);
+        Assert.DoesNotContain("folded", trainable.Fingerprint!, StringComparison.Ordinal);
+
+        var pixels = FormulaImage((c, h, w) => 0.5 + (0.5 * Math.Sin((0.05 * h) + (0.03 * (c + 1) * w)))).Concat(
+            FormulaImage((c, h, w) => 0.5 + (0.4 * Math.Cos((0.02 * h * (c + 1)) + (0.07 * w))))).ToArray();
+        frozen.eval();
+        trainable.eval();
+        using var noGrad = torch.no_grad();
+        using var batch = new InputBatch(torch.tensor(pixels, [2, 3, Side, Side]));
+        using var ours = frozen.call(batch);
+        using var module = trainable.call(batch);
+        using var normalized = (batch.Values - torch.tensor(mean, ScalarType.Float32).reshape(1, 3, 1, 1)) / torch.tensor(std, ScalarType.Float32).reshape(1, 3, 1, 1);
+        using var folded = FoldedResNet.Of(dnn.Net, channelsLast: true);
+        using var expected = folded.Forward(normalized);
+
+        Assert.Equal(Values(expected), Values(ours)); // the folded form itself, bit for bit
+        Assert.NotEqual(Values(module), Values(ours)); // … and not the module's arithmetic
+        Assert.True(MaxRelative(Values(module), Values(ours)) < 1e-5);
     }
 
     [Fact]
@@ -237,6 +314,16 @@ public sealed class ResNetParityTests(ResNetParityTests.DnnModel dnn, ITestOutpu
         Assert.True(scale > 0, $"{what}: the reference is all zeros, which pins nothing");
         Assert.True(diff <= Tolerance * scale, $"{what}: max |diff| {diff:E3} exceeds {Tolerance:E0} × max |reference| {scale:G5}");
     }
+
+    private ResNet DnnResNetCopy()
+    {
+        var copy = new ResNet([2, 2, 2, 3]);
+        copy.LoadWeights(dnn.Net.state_dict());
+        return copy;
+    }
+
+    private static double MaxRelative(double[] reference, double[] actual) =>
+        reference.Zip(actual, (e, a) => Math.Abs(e - a)).Max() / reference.Max(Math.Abs);
 
     private static double[] Values(Tensor t)
     {
